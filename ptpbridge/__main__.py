@@ -1,0 +1,5 @@
+import sys
+
+from ptpbridge.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,11 @@
+"""Benchmarks: each runs our implementation and the peer users would pick
+instead in the same run, and prints both figures and their ratio.
+
+BENCHMARKS maps a benchmark name to the module that implements it. A module
+exposes ``DESCRIPTION: str``, ``add_arguments(parser)`` and
+``run(args) -> int``.
+"""
+
+BENCHMARKS: dict[str, str] = {
+    "codec": "ptpbridge.bench.codec",
+}
