@@ -28,7 +28,8 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: install
-	$(VENV)/bin/ptpbridge demo
+	@echo "make demo arrives with the grandmaster (issue 5); it is not built yet." >&2
+	@exit 1
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis

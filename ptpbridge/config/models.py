@@ -1,0 +1,54 @@
+"""Configuration models. Unknown keys are errors: a typo must never be
+silently ignored in a time server's config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_CONTROL_SOCKET = Path("/run/ptpbridge/control.sock")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SimulatedClockConfig(StrictModel):
+    """A software PHC for labs: its error against true TAI, so labs can
+    measure true time error."""
+
+    time_error_ns: int = 0
+    frequency_error_ppb: float = Field(0.0, ge=-1e6, le=1e6)
+    wander_ppb_per_sqrt_s: float = Field(0.0, ge=0.0)
+    read_noise_ns: int = Field(0, ge=0)
+    seed: int = 1
+
+
+class ClockConfig(StrictModel):
+    # "sim", "system", "/dev/ptpN", "ptpN", or an interface name whose PHC to use
+    device: str = "sim"
+    sim: SimulatedClockConfig = SimulatedClockConfig()
+
+
+class ControlConfig(StrictModel):
+    socket: Path = DEFAULT_CONTROL_SOCKET
+
+
+class LoggingConfig(StrictModel):
+    level: Literal["debug", "info", "notice", "warning", "error"] = "info"
+
+
+class TimeConfig(StrictModel):
+    """TAI - UTC in seconds until a leap-second file or reference says otherwise."""
+
+    utc_offset_s: int = Field(37, ge=0, le=1000)
+
+
+class DaemonConfig(StrictModel):
+    interfaces: list[str] = []
+    clock: ClockConfig = ClockConfig()
+    control: ControlConfig = ControlConfig()
+    logging: LoggingConfig = LoggingConfig()
+    time: TimeConfig = TimeConfig()

@@ -1,0 +1,1 @@
+"""The daemon: wires the clock, the control socket and the protocol cores."""

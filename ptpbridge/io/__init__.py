@@ -1,0 +1,1 @@
+"""I/O layer: timestamping sockets and asyncio glue shared by PTP and NTP."""
