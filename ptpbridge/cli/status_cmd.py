@@ -11,8 +11,9 @@ from typing import Any
 
 from ptpbridge.config.models import DEFAULT_CONTROL_SOCKET
 from ptpbridge.daemon.control import ControlError, request
+from ptpbridge.timebase import NS_PER_S
 
-NS_PER_S = 1_000_000_000
+CLOCK_KINDS = {"phc": "PTP hardware clock", "system": "system clock, read-only", "sim": "simulated PHC"}
 
 
 def register(sub: Any) -> None:
@@ -44,7 +45,7 @@ def rows_for(status: dict[str, Any]) -> list[tuple[str, str]]:
     clock = status["clock"]
     daemon = status["daemon"]
     rows = [
-        ("Clock", f"{clock['name']} ({clock['kind']})"),
+        ("Clock", f"{clock['name']} ({CLOCK_KINDS.get(clock['kind'], clock['kind'])})"),
         ("Time", format_time(clock["time_ns"], clock["timescale"])),
         ("Frequency", f"{clock['frequency_ppb']:+.3f} ppb"),
         ("Offset to system", f"{format_ns(clock['offset_to_system_ns'])} "
