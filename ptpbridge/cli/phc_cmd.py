@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 """`ptpbridge phc`: list PTP hardware clocks and interface timestamping, show one clock.
 
 What users would otherwise piece together from `ethtool -T`, `phc_ctl` and

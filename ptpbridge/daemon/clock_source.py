@@ -19,9 +19,9 @@ class ServedClock:
 
     def true_time_error_ns(self, timebase: Timebase) -> int | None:
         """Error against the truth, known only for simulated clocks (labs)."""
-        if self.clock.kind != "sim":
+        if not isinstance(self.clock, phc.SimulatedClock):
             return None
-        offset = self.clock.offset_to_system(samples=1).offset_ns
+        offset = self.clock.true_offset_ns()  # noise-free: the truth, not a reading
         return offset - (timebase.utc_offset_ns if self.timescale is Timescale.TAI else 0)
 
 
