@@ -10,17 +10,40 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ptpbridge.config.models import DaemonConfig
 from ptpbridge.daemon.clock_source import ServedClock, open_clock
-from ptpbridge.daemon.control import ControlServer
+from ptpbridge.daemon.control import ControlServer, Handler
 from ptpbridge.daemon.status_models import ClockStatus, DaemonInfo, Status
 from ptpbridge.timebase import Timebase
 
 log = logging.getLogger("ptpbridge")
 
 StatusProvider = Callable[[], Any]
+
+
+class Component(Protocol):
+    """A service the daemon runs on its clock (PTP ports, NTP server, ...).
+
+    Components start after the clock is open and stop before it closes; each
+    contributes one section to `ptpbridge status` and may add control
+    commands (name -> async handler taking the request dict).
+    """
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def status(self) -> Any: ...
+
+    def control_handlers(self) -> dict[str, Handler]: ...
+
+
+# Builds the components a config asks for, once the clock is open.
+ComponentFactory = Callable[["Daemon"], list[Component]]
 
 
 def package_version() -> str:
@@ -33,8 +56,15 @@ def package_version() -> str:
 class Daemon:
     """Owns everything `ptpbridge run` starts; components register status sections."""
 
-    def __init__(self, config: DaemonConfig, config_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        config: DaemonConfig,
+        config_file: Path | None = None,
+        component_factories: list[ComponentFactory] | None = None,
+    ) -> None:
         self.config = config
+        self.component_factories = component_factories or []
+        self.components: list[Component] = []
         self.config_file = config_file
         self.timebase = Timebase(utc_offset_s=config.time.utc_offset_s)
         self.served: ServedClock | None = None
@@ -84,12 +114,28 @@ class Daemon:
         self.served = open_clock(self.config.clock, self.timebase)
         clock = self.served.clock
         log.info("serving clock %s (%s, %s)", clock.name, clock.kind, self.served.timescale.value)
-        self._control = ControlServer(self.config.control.socket, {"status": self._handle_status})
+        # The server keeps this dict, so components can add commands after it starts;
+        # it starts first so a second daemon is refused before it binds any port.
+        handlers: dict[str, Handler] = {"status": self._handle_status}
         try:
+            self._control = ControlServer(self.config.control.socket, handlers)
             await self._control.start()
             log.info("control socket %s", self.config.control.socket)
+            for factory in self.component_factories:
+                self.components.extend(factory(self))
+            for component in self.components:
+                await component.start()
+                self.status_sections[component.name] = component.status
+                handlers.update(component.control_handlers())
+                log.info("started %s", component.name)
             await self._stop.wait()
         finally:
-            await self._control.close()
+            if self._control is not None:
+                await self._control.close()
+            for component in reversed(self.components):
+                try:
+                    await component.stop()
+                except Exception:  # one failing stop must not leak the others
+                    log.exception("stopping %s failed", component.name)
             clock.close()
             log.info("stopped")

@@ -104,6 +104,8 @@ def test_second_daemon_on_same_socket_refuses(running_daemon: tuple[subprocess.P
     assert result.returncode == 1
     assert "already listening" in result.stderr
     assert "Traceback" not in result.stderr
+    # The refused daemon must leave the first one's socket alone.
+    assert ptpbridge("status", "--json", "--control", str(control)).returncode == 0
 
 
 @pytest.mark.parametrize(
