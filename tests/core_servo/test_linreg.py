@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The regression servo: exact fits, deadbeat correction, window adaptation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from ptpbridge.core.servo import LinRegServo, ServoConfig, ServoState
+
+from .helpers import NS_PER_S, Rig
+
+
+def test_four_exact_points_give_frequency_and_offset() -> None:
+    error_ppb = 1_000
+    rig = Rig(LinRegServo(500_000), offset_ns=5_000, error_ppb=error_ppb)
+    outs = rig.run(4)
+    assert [o.state for o in outs] == [ServoState.UNLOCKED] * 3 + [ServoState.LOCKED]
+    assert all(o.frequency_ppb == 0.0 for o in outs[:3])
+    # At the fourth Sync the clock is 5 us + 3 s * 1 ppm ahead: cancel the
+    # frequency error and remove that offset over one sync interval.
+    assert outs[3].frequency_ppb == pytest.approx(-error_ppb - 8_000, abs=1.0)
+    assert abs(rig.true_error()) <= 2
+    assert rig.tick().frequency_ppb == pytest.approx(-error_ppb, abs=1.0)
+
+
+def test_first_fit_steps_by_the_fitted_offset() -> None:
+    rig = Rig(LinRegServo(500_000), offset_ns=1_000_000, error_ppb=50_000)
+    outs = rig.run(4)
+    assert outs[3].state is ServoState.JUMP
+    assert outs[3].step_ns == -(1_000_000 + 3 * 50_000)
+    assert outs[3].frequency_ppb == pytest.approx(-50_000, abs=1.0)
+    # The window keeps its pre-step points; the step must not disturb the fit.
+    errors = []
+    for _ in range(10):
+        rig.tick()
+        errors.append(rig.true_error())
+    assert max(abs(e) for e in errors) <= 2
+
+
+def test_out_of_order_sample_opens_a_fresh_window() -> None:
+    servo = LinRegServo(500_000)
+    rig = Rig(servo, error_ppb=100)
+    rig.run(6)
+    assert servo.window_points == 4
+    out = servo.sample(0, rig.clock.from_system_ns(rig.now - 10 * NS_PER_S))
+    assert out.state is ServoState.UNLOCKED and servo.window_points == 0
+    # That sample is the new window's first point: three more complete it.
+    states = [o.state for o in rig.run(3)]
+    assert states == [ServoState.UNLOCKED] * 2 + [ServoState.LOCKED]
+
+
+def test_no_step_after_lock_when_step_threshold_is_zero() -> None:
+    rig = Rig(LinRegServo(500_000), offset_ns=1_000_000, error_ppb=50_000)
+    rig.run(10)
+    rig.clock.step(5_000_000)
+    outs = rig.run(60)
+    assert all(o.step_ns is None and o.state is ServoState.LOCKED for o in outs)
+    assert abs(rig.true_error()) < 1_000
+
+
+def test_step_threshold_refits_then_steps() -> None:
+    servo = LinRegServo(500_000, config=ServoConfig(step_threshold_ns=1_000_000))
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000)
+    rig.run(10)
+    rig.clock.step(5_000_000)
+    outs = rig.run(6)
+    # The breaching sample is dropped; four fresh points give the fit that steps.
+    assert [o.state for o in outs[:5]] == [ServoState.UNLOCKED] * 4 + [ServoState.JUMP]
+    step = outs[4].step_ns
+    assert step is not None and abs(step + 5_000_000) < 100
+    assert outs[5].state is ServoState.LOCKED
+    assert abs(rig.true_error()) < 100
+
+
+def test_unlocked_holds_the_seed() -> None:
+    servo = LinRegServo(500_000, initial_frequency_ppb=-7_000)
+    outs = Rig(servo, error_ppb=7_000).run(3)
+    assert [o.frequency_ppb for o in outs] == [-7_000] * 3
+
+
+def _noisy_run(rig: Rig, rng: random.Random, seconds: float, sigma_ns: float,
+               actuator_bias_ppb: float = 0.0) -> list[int]:
+    """Run with gaussian measurement noise; the bias models an oscillator frequency jump."""
+    errors = []
+    for _ in range(round(seconds * NS_PER_S / rig.interval_ns)):
+        errors.append(rig.true_error())
+        local = rig.clock.from_system_ns(rig.now)
+        out = rig.servo.sample(local - rig.now + round(rng.gauss(0.0, sigma_ns)), local)
+        if out.step_ns is not None:
+            rig.clock.step(out.step_ns)
+        rig.clock.adjust_frequency(out.frequency_ppb + actuator_bias_ppb)
+        rig.now += rig.interval_ns
+    return errors
+
+
+def test_window_grows_in_white_noise_and_shrinks_after_a_frequency_jump() -> None:
+    servo = LinRegServo(500_000, sync_interval_s=1 / 16, max_points=256)
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 16)
+    rng = random.Random(7)
+    _noisy_run(rig, rng, 40.0, sigma_ns=200.0)
+    assert servo.window_points == 256
+    # The oscillator's frequency jumps by 2 ppm: old points now mislead.
+    after = _noisy_run(rig, rng, 2.0, sigma_ns=200.0, actuator_bias_ppb=2_000.0)
+    assert servo.window_points < 256
+    after += _noisy_run(rig, rng, 10.0, sigma_ns=200.0, actuator_bias_ppb=2_000.0)
+    assert max(abs(e) for e in after[-32:]) < 1_000  # back in step within seconds
+
+
+def test_long_windows_spread_the_offset_correction() -> None:
+    servo = LinRegServo(500_000, sync_interval_s=1 / 16, max_points=256)
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 16)
+    _noisy_run(rig, random.Random(3), 40.0, sigma_ns=200.0)
+    out = rig.tick()
+    estimate = servo.estimate
+    assert estimate is not None and estimate.points == 256
+    assert estimate.frequency_error_ppb == pytest.approx(50_000, abs=1.0)
+    # 256 points: log2(256)/2 = 4 sync intervals to remove the fitted offset.
+    assert out.frequency_ppb == pytest.approx(
+        -estimate.frequency_error_ppb - estimate.offset_ns / (4 / 16))
+
+
+def test_reset_forgets_the_estimate() -> None:
+    servo = LinRegServo(500_000)
+    Rig(servo, error_ppb=100).run(5)
+    assert servo.estimate is not None and servo.window_points == 4
+    servo.reset()
+    assert servo.estimate is None and servo.window_points == 0
+
+
+@pytest.mark.parametrize("points", [2, 3, 100, 1000])
+def test_window_size_must_be_a_power_of_two_from_four(points: int) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        LinRegServo(1_000, max_points=points)
