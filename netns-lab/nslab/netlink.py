@@ -57,12 +57,20 @@ def add_veth(netns: str, ifname: str, peer_netns: str, peer_ifname: str) -> None
         os.close(fd)
 
 
+PDELAY_GROUP_FWD_BIT = 1 << 0x0E
+
+
 def add_bridge(netns: str, ifname: str = naming.BRIDGE_IFNAME) -> None:
     """A bridge that floods multicast to every port (snooping off) at once
-    (no STP, forward delay 0), so PTP multicast reaches every host."""
+    (no STP, forward delay 0), so PTP multicast reaches every host.
+
+    A Linux bridge keeps the IEEE 802.1 reserved groups 01:80:C2:00:00:0X to
+    itself unless group_fwd_mask lets them through; bit 14 (0x0E) is the
+    peer-delay group L2 PTP uses, so P2P over L2 crosses the lab bridge.
+    """
     with open_ns(netns) as ipr:
         ipr.link("add", ifname=ifname, kind="bridge", br_mcast_snooping=0,
-                 br_stp_state=0, br_forward_delay=0)
+                 br_stp_state=0, br_forward_delay=0, br_group_fwd_mask=PDELAY_GROUP_FWD_BIT)
         ipr.link("set", index=_index(ipr, ifname), state="up")
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import subprocess
 import time
 from typing import Any
 
@@ -25,7 +24,6 @@ import pytest
 from scapy.utils import rdpcap
 
 import nslab
-from nslab import naming
 from nslab.peers import Capture, PmcResponse, Ptp4l, Ptp4lConfig, pmc
 from ptpbridge.wire.ptp import fast
 from ptpbridge.wire.ptp.constants import ETHERTYPE_PTP, EVENT_PORT, GENERAL_PORT, ActionField, ManagementId, PortState
@@ -68,18 +66,7 @@ CAPTURE_FILTER = f"ether proto {ETHERTYPE_PTP:#06x} or udp port {EVENT_PORT} or 
 
 @pytest.fixture(scope="module")
 def wire_lab(lab_star: nslab.Lab) -> nslab.Lab:
-    """The module's star lab, its bridge also forwarding the peer-delay MAC group.
-
-    A Linux bridge does not forward the IEEE 802.1 reserved groups
-    01:80:C2:00:00:0X unless group_fwd_mask says so; 0x0E (bit 14) is where
-    Pdelay_* messages go over L2 (Annex E). Without it L2 P2P ends at the bridge.
-    """
-    assert lab_star.switch_netns is not None
-    subprocess.run(
-        ["ip", "-n", lab_star.switch_netns, "link", "set", "dev", naming.BRIDGE_IFNAME,
-         "type", "bridge", "group_fwd_mask", hex(1 << 0x0E)],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
+    """The module's star lab; its bridge forwards the L2 peer-delay group too."""
     return lab_star
 
 
