@@ -8,4 +8,8 @@ exposes ``DESCRIPTION: str``, ``add_arguments(parser)`` and
 
 BENCHMARKS: dict[str, str] = {
     "codec": "ptpbridge.bench.codec",
+    "ntp": "ptpbridge.bench.ntp",
+    "ptp-slaves": "ptpbridge.bench.ptp_slaves",
+    "ptp-delay": "ptpbridge.bench.ptp_delay",
+    "servo": "ptpbridge.bench.servo",
 }

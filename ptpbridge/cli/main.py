@@ -17,9 +17,11 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "run": "ptpbridge.cli.run_cmd",
     "status": "ptpbridge.cli.status_cmd",
+    "clients": "ptpbridge.cli.clients_cmd",
     "phc": "ptpbridge.cli.phc_cmd",
     "decode": "ptpbridge.cli.decode_cmd",
     "bench": "ptpbridge.cli.bench_cmd",
+    "demo": "ptpbridge.cli.demo_cmd",
 }
 
 

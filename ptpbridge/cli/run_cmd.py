@@ -55,11 +55,14 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so config errors are reported without loading the daemon.
     import phc
     from ptpbridge.daemon.app import Daemon
+    from ptpbridge.daemon.discipline import DisciplineError, discipline_components
+    from ptpbridge.daemon.ntp_service import NtpSetupError, ntp_components
+    from ptpbridge.daemon.ptp_service import PtpSetupError, ptp_components
 
-    daemon = Daemon(config, args.config)
+    daemon = Daemon(config, args.config, [discipline_components, ptp_components, ntp_components])
     try:
         asyncio.run(daemon.run())
-    except (phc.PhcError, ControlError) as exc:
+    except (phc.PhcError, ControlError, DisciplineError, PtpSetupError, NtpSetupError) as exc:
         print(f"ptpbridge: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -58,7 +58,67 @@ def rows_for(status: dict[str, Any]) -> list[tuple[str, str]]:
         ("Uptime", f"{daemon['uptime_s']:.1f} s"),
         ("Daemon", f"ptpbridge {daemon['version']}, pid {daemon['pid']}"),
     ]
+    if status.get("discipline"):
+        rows += discipline_rows(status["discipline"])
+    if status.get("ntp"):
+        rows += ntp_rows(status["ntp"])
+    if status.get("ptp"):
+        from ptpbridge.daemon.ptp_status import table_rows
+
+        rows += table_rows(status["ptp"])
     return rows
+
+
+def discipline_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    if d["source"] == "none":
+        rows = [("Discipline", "none (free run)")]
+    else:
+        every = f" every {d['poll_interval_s']:g} s" if d["poll_interval_s"] else ""
+        rows = [
+            ("Discipline", f"{d['source']} ({d['last_source'] or 'no sample yet'}{every}), "
+                           f"servo {d['servo']}, {d['state']}"),
+            ("Servo offset", "-" if d["last_offset_ns"] is None else
+             f"{format_ns(d['last_offset_ns'])}, RMS "
+             + ("-" if d["rms_ns"] is None else f"{d['rms_ns']:.1f} ns")
+             + f" over {d['rms_samples']} locked samples"),
+            ("Servo samples", f"{d['samples']}, steps {d['steps']}"
+             + ("" if d["last_step_ns"] is None else f" (last {format_ns(d['last_step_ns'])})")
+             + f", errors {d['errors']}"),
+        ]
+    drift = d["drift_file"]
+    if drift:
+        if drift["load_error"]:
+            loaded = f"bad, ignored ({drift['load_error']})"
+        elif drift["loaded_ppb"] is None:
+            loaded = "none at start"
+        else:
+            loaded = f"started at {drift['loaded_ppb']:+.3f} ppb"
+        written = f"{drift['writes']} writes"
+        if drift["written_ppb"] is not None:
+            written += f", last {drift['written_ppb']:+.3f} ppb"
+        if drift["write_error"]:
+            written += f", failing ({drift['write_error']})"
+        rows.append(("Drift file", f"{drift['path']}: {loaded}; {written}"))
+    return rows
+
+
+def ntp_rows(ntp: dict[str, Any]) -> list[tuple[str, str]]:
+    counters, stamps = ntp["counters"], ntp["timestamps"]
+    alive = sum(1 for w in ntp["workers"] if w["alive"])
+    return [
+        ("NTP server", f"stratum {ntp['stratum']}, reference {ntp['reference_id'] or '-'}, leap {ntp['leap']}, "
+                       f"{alive}/{len(ntp['workers'])} workers"),
+        ("NTP listening", ", ".join(
+            f"{e['interface']} {e['address'] if ':' not in e['address'] else '[' + e['address'] + ']'}:{e['port']} "
+            f"({e['timestamping']})" for e in ntp["listen"])),
+        ("NTP requests", f"{counters.get('received', 0)} received, {counters.get('replied', 0)} replied, "
+                         f"{counters.get('interleaved_replies', 0)} interleaved, "
+                         f"KoD {sum(counters.get('kod_sent', {}).values())}"),
+        ("NTP dropped", ", ".join(f"{k} {v}" for k, v in counters.get("dropped", {}).items())),
+        ("NTP timestamps", "RX " + ", ".join(f"{k} {v}" for k, v in stamps.get("rx", {}).items())
+                           + "; TX " + ", ".join(f"{k} {v}" for k, v in stamps.get("tx", {}).items())),
+        ("NTP clients", str(ntp["clients"])),
+    ]
 
 
 def render(status: dict[str, Any]) -> str:

@@ -8,6 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ptpbridge.config.discipline import DisciplineConfig
+from ptpbridge.config.ntp import NtpConfig
+from ptpbridge.config.ptp import PtpConfig
+
 DEFAULT_CONTROL_SOCKET = Path("/run/ptpbridge/control.sock")
 
 
@@ -52,3 +56,9 @@ class DaemonConfig(StrictModel):
     control: ControlConfig = ControlConfig()
     logging: LoggingConfig = LoggingConfig()
     time: TimeConfig = TimeConfig()
+    # What steers the served clock; absent: it runs free.
+    discipline: DisciplineConfig = DisciplineConfig()
+    # NTP server; absent: none.
+    ntp: NtpConfig | None = None
+    # PTP grandmaster; absent: none.
+    ptp: PtpConfig | None = None

@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`ptpbridge bench ntp`: our NTP server against chronyd, same lab, same run.
+
+A star lab of three hosts: h1 runs `ptpbridge run --clock sim` (a
+zero-error simulated clock, so served UTC is the lab's true time), h2 runs
+chronyd (`-x`, `local stratum 1`, `allow all`, no ratelimit, `-u root`),
+h3 runs the load generator (its own process, many source addresses on its
+interface) and then two chronyd clients. Measured for each server:
+
+* the highest request rate answered with <= 0.1% loss;
+* the transmit-timestamp error, basic and interleaved: the generator's
+  kernel RX timestamp of a reply minus the server's transmit timestamp of
+  it (both on the one kernel clock; this includes the wire time, a few us
+  on veth, the same for both servers);
+* the offset RMS a chronyd client (minpoll -4) measures, basic and xleave.
+
+Ratios are ours / chronyd: above 1 is better for the rate, below 1 for errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from typing import Any
+
+DESCRIPTION = "NTP server: request rate and timestamp error, ours vs chronyd, in a namespace lab"
+
+SERVERS = ("ptpbridge", "chronyd")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=2, help="our NTP worker processes (default 2)")
+    parser.add_argument("--sources", type=int, default=64, help="generator source addresses (default 64)")
+    parser.add_argument("--step-seconds", type=float, default=1.0, help="time per rate step (default 1)")
+    parser.add_argument("--max-rate", type=float, default=250_000, help="highest rate tried (req/s)")
+    parser.add_argument("--accuracy-count", type=int, default=300, help="requests per accuracy run")
+    parser.add_argument("--rms-seconds", type=float, default=20.0, help="chronyd client run time (s)")
+    parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
+
+
+def _loadgen(host: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+    res = host.run([sys.executable, "-m", "ptpbridge.bench.ntp_loadgen", json.dumps(request)], timeout=timeout)
+    try:
+        result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise RuntimeError(f"load generator failed (code {res.returncode}): {res.stdout}{res.stderr}") from None
+    return result
+
+
+def _add_sources(host: Any, count: int) -> list[str]:
+    """`count` extra IPv4 addresses on the generator's interface, in the lab's /24 (.64 up)."""
+    prefix = host.ipv4.rsplit(".", 1)[0]
+    sources = [f"{prefix}.{64 + i}" for i in range(count)]
+    for address in sources:
+        host.run(["ip", "addr", "add", f"{address}/32", "dev", host.ifname], check=True)
+    return sources
+
+
+def _rms_us(values: list[int]) -> float:
+    return math.sqrt(math.fsum(v * v for v in values) / len(values)) / 1000 if values else math.nan
+
+
+def _client_rms(lab: Any, seconds: float) -> dict[str, dict[str, float]]:
+    """Offset RMS seen by chronyd clients: basic over IPv4, xleave over IPv6, both servers at once."""
+    from nslab.peers import Chronyd
+
+    h1, h2, h3 = lab["h1"], lab["h2"], lab["h3"]
+    runs = {
+        "basic": Chronyd.client(h3, [h1.ipv4, h2.ipv4], minpoll=-4, maxpoll=-4, name="client-basic"),
+        "xleave": Chronyd.client(h3, [h1.ipv6, h2.ipv6], minpoll=-4, maxpoll=-4, xleave=True,
+                                 name="client-xleave"),
+    }
+    names = {h1.ipv4: "ptpbridge", h1.ipv6: "ptpbridge", h2.ipv4: "chronyd", h2.ipv6: "chronyd"}
+    out: dict[str, dict[str, float]] = {name: {} for name in SERVERS}
+    try:
+        for client in runs.values():
+            client.start()
+        time.sleep(seconds)
+    finally:
+        for client in runs.values():
+            client.stop()
+    for mode, client in runs.items():
+        samples: dict[str, list[Any]] = {}
+        for m in client.measurements():
+            samples.setdefault(m.address, []).append(m)
+        for address, found in samples.items():
+            name = names.get(address)
+            if name is None:
+                continue
+            steady = found[8:]  # skip the iburst start
+            out[name][f"{mode}_rms_us"] = _rms_us([m.offset_ns for m in steady])
+            out[name][f"{mode}_samples"] = len(steady)
+            out[name][f"{mode}_interleaved"] = sum(1 for m in steady if m.interleaved)
+    return out
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    import nslab
+    from nslab.peers import Chronyd
+    from ptpbridge.bench.ntp_lab import PtpbridgeNtp, ntp_config
+    from ptpbridge.bench.ntp_loadgen import parse_rcvbuf_errors
+
+    results: dict[str, Any] = {name: {} for name in SERVERS}
+    with nslab.Lab("star", hosts=3) as lab:
+        h1, h2, h3 = lab["h1"], lab["h2"], lab["h3"]
+        sources = _add_sources(h3, args.sources)
+        ours = PtpbridgeNtp(h1, ntp_config(workers=args.workers)).start()
+        peer = Chronyd.server(h2, stratum=1, allow=["all"]).start()
+        try:
+            peer.wait_ready()
+            targets = {"ptpbridge": (h1, h1.ipv4), "chronyd": (h2, h2.ipv4)}
+            for name, (host, address) in targets.items():
+                for interleaved in (False, True):
+                    acc = _loadgen(h3, {"phase": "accuracy", "server": address, "source": h3.ipv4,
+                                        "interleaved": interleaved, "count": args.accuracy_count,
+                                        "max_seconds": 20}, 60)
+                    results[name]["interleaved" if interleaved else "basic"] = acc
+            for name, (host, address) in targets.items():
+                before = parse_rcvbuf_errors(host.run(["cat", "/proc/net/snmp"], check=True).stdout)
+                rate = _loadgen(h3, {"phase": "rate", "server": address, "sources": sources,
+                                     "step_s": args.step_seconds, "max_rate": args.max_rate,
+                                     "max_seconds": 40}, 90)
+                after = parse_rcvbuf_errors(host.run(["cat", "/proc/net/snmp"], check=True).stdout)
+                rate["server_drops"] = after - before
+                results[name]["rate"] = rate
+            for name, figures in _client_rms(lab, args.rms_seconds).items():
+                results[name]["client"] = figures
+            results["ptpbridge"]["status"] = ours.ntp()
+        finally:
+            peer.stop()
+            ours.stop()
+    return results
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    if ours is None or theirs is None or not theirs or math.isnan(ours) or math.isnan(theirs):
+        return "-"
+    return f"{ours / theirs:.2f}"
+
+
+def table(results: dict[str, Any], workers: int) -> str:
+    ours, peer = results["ptpbridge"], results["chronyd"]
+
+    def err(r: dict[str, Any], mode: str, key: str) -> float | None:
+        e = r.get(mode, {}).get("error", {})
+        return e[key] / 1000 if key in e else None
+
+    rows: list[tuple[str, float | None, float | None, int]] = [
+        ("max rate, <= 0.1% loss (req/s)", ours["rate"]["best_rate"], peer["rate"]["best_rate"], 0),
+        ("TX timestamp error, basic: mean (us)", err(ours, "basic", "mean_ns"), err(peer, "basic", "mean_ns"), 1),
+        ("TX timestamp error, basic: std (us)", err(ours, "basic", "std_ns"), err(peer, "basic", "std_ns"), 1),
+        ("TX timestamp error, interleaved: mean (us)", err(ours, "interleaved", "mean_ns"),
+         err(peer, "interleaved", "mean_ns"), 1),
+        ("TX timestamp error, interleaved: std (us)", err(ours, "interleaved", "std_ns"),
+         err(peer, "interleaved", "std_ns"), 1),
+        ("chronyd client offset RMS, basic (us)", ours["client"].get("basic_rms_us"),
+         peer["client"].get("basic_rms_us"), 1),
+        ("chronyd client offset RMS, xleave (us)", ours["client"].get("xleave_rms_us"),
+         peer["client"].get("xleave_rms_us"), 1),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"NTP server benchmark: lab star of 3 hosts, veth + bridge, kernel software timestamps; "
+             f"ptpbridge with {workers} worker(s), chronyd -x local stratum 1",
+             f"{'':<{width}}  {'ptpbridge':>11}  {'chronyd':>11}  {'ours/chronyd':>12}"]
+    for label, a, b, digits in rows:
+        lines.append(f"{label:<{width}}  {_fmt(a, digits):>11}  {_fmt(b, digits):>11}  {_ratio(a, b):>12}")
+    for name in SERVERS:
+        r = results[name]
+        rate = r["rate"]
+        il = r["interleaved"]
+        lines.append(f"{name}: rate limited by {rate['limited_by']}, server UDP drops {rate['server_drops']}; "
+                     f"interleaved samples {il['error'].get('count', 0)}/{il['basic_replies'] + il['error'].get('count', 0)}"
+                     f" (basic fallbacks {il['basic_replies']}, lost {il['lost']}); chronyd-client interleaved "
+                     f"samples {r['client'].get('xleave_interleaved', 0)}/{r['client'].get('xleave_samples', 0)}")
+    lines.append("rate: higher is better (ratio > 1 ours better); errors and RMS: lower is better (ratio < 1 ours better)")
+    lines.append("targets (issue 6): rate ratio >= 1.0; interleaved error mean <= chronyd's (ratio <= 1.0); "
+                 "chronyd-client RMS ratio <= 1.2 (aim 1.0)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    if os.geteuid() != 0:
+        print("ptpbridge bench ntp: needs root (network namespaces)", file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    results = measure(args)
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    print(table(results, args.workers))
+    print(f"(bench took {time.monotonic() - started:.0f} s)")
+    return 0

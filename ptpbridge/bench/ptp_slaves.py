@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`ptpbridge bench ptp-slaves`: the same ptp4l slaves following our grandmaster, then ptp4l's.
+
+A star lab: h1 runs our grandmaster (`ptpbridge run --clock sim`, a
+zero-error simulated PHC), then a ptp4l master (software timestamps,
+masterOnly) on the same host, so both sit at the same place on the
+bridge; each further host runs a ptp4l slave (software timestamps,
+`guarded`: the servo runs and the port reaches SLAVE while a seccomp
+filter keeps the shared clock still). Both masters use the same intervals
+(8 Sync/s, 8 Announce/s): slaves start fresh for each, lock, settle, then
+their "master offset" lines (servo state s2) are collected for a fixed
+time. Reported per slave and master: offset RMS and max
+|offset|, mean path delay; ratio ours/ptp4l (below 1: ours better).
+
+Both masters and slaves read one kernel clock, so a slave's offset is the
+whole error chain: master timestamps, the wire, the slave's timestamps
+and its servo, which ptp4l runs with the lab's fast PI constants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from typing import Any
+
+DESCRIPTION = "PTP grandmaster: ptp4l slaves' offset RMS following ours vs a ptp4l grandmaster, in a namespace lab"
+
+LOG_SYNC_INTERVAL = -3
+MASTERS = ("ptpbridge", "ptp4l")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--slaves", type=int, default=2, help="ptp4l slaves (default 2)")
+    parser.add_argument("--seconds", type=float, default=25.0, help="offsets collected per master (default 25)")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after SLAVE before collecting (default 3)")
+    parser.add_argument("--transport", choices=("UDPv4", "UDPv6", "L2"), default="UDPv4")
+
+
+def _rms(values: list[int]) -> float:
+    return math.sqrt(math.fsum(v * v for v in values) / len(values)) if values else math.nan
+
+
+def follow(master_start: Any, slaves_hosts: list[Any], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Start the master, then fresh slaves; collect their locked offsets for args.seconds."""
+    from nslab.peers import Ptp4l, Ptp4lConfig
+
+    stop_master = master_start()
+    slaves = [Ptp4l(h, Ptp4lConfig(role="slave", transport=args.transport, guarded=True,
+                                   log_sync_interval=LOG_SYNC_INTERVAL), name=f"slave-{h.name}")
+              for h in slaves_hosts]
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        for slave in slaves:
+            slave.start()
+        locked_at = {s.host.name: s.wait_for_state("SLAVE", timeout=40).ts for s in slaves}
+        time.sleep(args.settle + args.seconds)
+        for slave in slaves:
+            name = slave.host.name
+            start = locked_at[name] + args.settle
+            samples = [o for o in slave.offsets() if o.servo_state == 2 and o.ts >= start]
+            samples = [o for o in samples if o.ts <= start + args.seconds]
+            offsets = [o.offset_ns for o in samples]
+            delays = [o.path_delay_ns for o in samples]
+            out[name] = {"samples": len(offsets), "rms_ns": _rms(offsets),
+                         "max_ns": max((abs(v) for v in offsets), default=math.nan),
+                         "mean_ns": math.fsum(offsets) / len(offsets) if offsets else math.nan,
+                         "path_delay_ns": math.fsum(delays) / len(delays) if delays else math.nan}
+    finally:
+        for slave in slaves:
+            slave.stop()
+        stop_master()
+    return out
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    import nslab
+    from nslab.peers import Ptp4l, Ptp4lConfig
+    from ptpbridge.bench.ptp_lab import PtpbridgeGm, ptp_config
+
+    transport = {"UDPv4": "udpv4", "UDPv6": "udpv6", "L2": "l2"}[args.transport]
+    results: dict[str, Any] = {}
+    with nslab.Lab("star", hosts=1 + args.slaves) as lab:
+        h1 = lab["h1"]
+        slave_hosts = lab.host_list[1:]
+
+        def ours() -> Any:
+            gm = PtpbridgeGm(h1, ptp_config(transport=transport, log_sync_interval=LOG_SYNC_INTERVAL)).start()
+            gm.wait_for_port_state("MASTER", timeout=20)
+            return gm.stop
+
+        def theirs() -> Any:
+            gm = Ptp4l(h1, Ptp4lConfig(role="master", transport=args.transport,
+                                       log_sync_interval=LOG_SYNC_INTERVAL), name="ptp4l-master").start()
+            gm.wait_for_state("MASTER", timeout=20)
+            return gm.stop
+
+        results["ptpbridge"] = follow(ours, slave_hosts, args)
+        results["ptp4l"] = follow(theirs, slave_hosts, args)
+    return results
+
+
+def _us(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value / 1000:.3f}"
+
+
+def table(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [f"PTP slave benchmark: ptp4l slaves (software timestamps, guarded servo) over {args.transport} E2E, "
+             f"8 Sync/s, {args.seconds:.0f} s of offsets per master after {args.settle:.0f} s settling",
+             f"{'slave':<8} {'master':<10} {'samples':>7} {'RMS us':>9} {'max us':>9} {'mean us':>9} "
+             f"{'delay us':>9}"]
+    for name in results["ptpbridge"]:
+        for master in MASTERS:
+            r = results[master][name]
+            lines.append(f"{name:<8} {master:<10} {r['samples']:>7} {_us(r['rms_ns']):>9} {_us(r['max_ns']):>9} "
+                         f"{_us(r['mean_ns']):>9} {_us(r['path_delay_ns']):>9}")
+        ours, theirs = results["ptpbridge"][name], results["ptp4l"][name]
+        rms = ours["rms_ns"] / theirs["rms_ns"] if theirs["rms_ns"] else math.nan
+        peak = ours["max_ns"] / theirs["max_ns"] if theirs["max_ns"] else math.nan
+        lines.append(f"{name:<8} {'ours/ptp4l':<10} {'':>7} {rms:>9.2f} {peak:>9.2f}")
+    all_ours = [r["rms_ns"] for r in results["ptpbridge"].values()]
+    all_theirs = [r["rms_ns"] for r in results["ptp4l"].values()]
+    overall = _rms_of(all_ours) / _rms_of(all_theirs)
+    lines.append(f"offset RMS over all slaves, ours/ptp4l: {overall:.2f} (target <= 1.0; lower is better)")
+    return "\n".join(lines)
+
+
+def _rms_of(per_slave_rms: list[float]) -> float:
+    return math.sqrt(math.fsum(r * r for r in per_slave_rms) / len(per_slave_rms))
+
+
+def run(args: argparse.Namespace) -> int:
+    if os.geteuid() != 0:
+        print("ptpbridge bench ptp-slaves: needs root (network namespaces)", file=sys.stderr)
+        return 1
+    if not 1 <= args.slaves <= 8:
+        print("ptpbridge bench ptp-slaves: --slaves must be 1..8", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+    results = measure(args)
+    print(table(results, args))
+    print(f"(bench took {time.monotonic() - started:.0f} s)")
+    return 0

@@ -1,0 +1,269 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The clock-discipline component: one servo steering the served clock from one source.
+
+Sources (config `[discipline] source`): "system" polls the served clock
+against CLOCK_REALTIME every 2^log_poll_interval s; "ptp" takes the offsets
+a PTP port in SLAVE hands to `submit_sample` (find this component with
+`discipline_of(daemon)`); "none" only applies the drift file and lets the
+clock run free.  Only the served clock is ever stepped or slewed, and never
+when it is the system clock: the constructor refuses that configuration
+before anything is touched.
+
+The synchronous methods (`prepare`, `poll_system`, `submit_sample`,
+`finish`) carry all the logic, with CLOCK_REALTIME and the monotonic clock
+injected, so tests and `ptpbridge bench servo` run this very component in
+simulated time; `start`/`stop` only add the asyncio polling task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import phc
+from ptpbridge.config.discipline import DisciplineConfig
+from ptpbridge.core.servo import ServoConfig, ServoOutput, ServoState, create_servo
+from ptpbridge.daemon.clock_source import ServedClock
+from ptpbridge.daemon.control import Handler
+from ptpbridge.daemon.drift_keeper import DriftKeeper
+from ptpbridge.daemon.system_reference import measure_against_system
+from ptpbridge.timebase import Timebase
+
+if TYPE_CHECKING:
+    from ptpbridge.daemon.app import Component, Daemon
+
+log = logging.getLogger("ptpbridge.discipline")
+
+SYSTEM_SOURCE = "CLOCK_REALTIME"
+_LOCKED = (ServoState.LOCKED, ServoState.LOCKED_STABLE)
+
+
+class DisciplineError(Exception):
+    """The configured discipline cannot run; the message says why and what to change."""
+
+
+def _realtime_ns() -> int:
+    return time.clock_gettime_ns(time.CLOCK_REALTIME)
+
+
+def refuse_system_clock(config: DisciplineConfig, served: ServedClock) -> None:
+    """Steering CLOCK_REALTIME affects every program on the host, and no key allows it yet."""
+    if served.clock.kind != "system":
+        return
+    if config.source != "none":
+        raise DisciplineError(
+            f'discipline: source = "{config.source}" would steer the system clock, which is the '
+            'clock being served; serve a PHC (--clock ptpN) or a simulated clock, or set '
+            'source = "none"')
+    if config.drift_file is not None:
+        raise DisciplineError(
+            f"discipline: drift_file {config.drift_file} would set the system clock's frequency, "
+            "which is the clock being served; remove drift_file or serve a PHC")
+
+
+class ClockDiscipline:
+    """Feeds one servo from the configured source and applies its answers to the served clock."""
+
+    name = "discipline"
+
+    def __init__(self, config: DisciplineConfig, served: ServedClock, timebase: Timebase, *,
+                 realtime_ns: Callable[[], int] = _realtime_ns,
+                 monotonic_ns: Callable[[], int] = time.monotonic_ns) -> None:
+        refuse_system_clock(config, served)
+        self.config = config
+        self.served = served
+        self.timebase = timebase
+        self._realtime_ns = realtime_ns
+        self.servo_kind = config.servo_kind()
+        self.servo = create_servo(
+            self.servo_kind,
+            max_frequency_ppb=served.clock.max_frequency_ppb(),
+            sync_interval_s=self.poll_interval_s if config.source == "system" else 1.0,
+            config=ServoConfig(first_step_threshold_ns=config.first_step_threshold_ns,
+                               step_threshold_ns=config.step_threshold_ns),
+        )
+        self.drift = DriftKeeper(config.drift_file, monotonic_ns)
+        self.initial_frequency_ppb: float | None = None
+        self.initial_frequency_from: str | None = None
+        self.steps = 0
+        self.last_step_ns: int | None = None
+        self.resets = 0
+        self.ignored_samples = 0
+        self.errors = 0
+        self.last_error: str | None = None
+        self.last_source: str | None = None
+        self._state: ServoState | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def poll_interval_s(self) -> float:
+        return math.ldexp(1.0, self.config.log_poll_interval)
+
+    # -- the logic, time injected ------------------------------------------
+
+    def prepare(self) -> None:
+        """Before the first sample: apply the drift file's frequency and seed the servo with it.
+
+        Without a usable file the servo starts from the clock's present
+        adjustment (as phc2sys does), so a daemon restart on a PHC that kept
+        its adjustment does not throw that away.
+        """
+        clock = self.served.clock
+        value = self.drift.load(clock.max_frequency_ppb())
+        if value is None:
+            self.initial_frequency_ppb = clock.frequency_ppb()
+            self.initial_frequency_from = "clock"
+        else:
+            clock.adjust_frequency(value)
+            self.initial_frequency_ppb = value
+            self.initial_frequency_from = "drift-file"
+            log.info("applied %+.3f ppb from drift file %s", value, self.config.drift_file)
+        self.servo.seed_frequency(self.initial_frequency_ppb)
+
+    def poll_system(self) -> ServoOutput | None:
+        """One system-clock comparison fed to the servo (source "system"); None on a clock error."""
+        try:
+            sample = measure_against_system(self.served, self.timebase, self.config.system_samples,
+                                            self._realtime_ns)
+        except phc.PhcError as exc:
+            self._error(f"measuring against the system clock: {exc}")
+            return None
+        return self._feed(sample.offset_ns, sample.local_ts_ns, SYSTEM_SOURCE)
+
+    def submit_sample(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        """A PTP slave port's measurement (offset = served clock - master, at local time
+        ``local_ts_ns`` of the served clock); ``source`` names port and master for status.
+
+        Returns what was applied (a step, if any, already happened: the port
+        should restart its filters), or None when ignored: the source is not
+        "ptp", or the clock refused the adjustment.
+        """
+        if self.config.source != "ptp":
+            self.ignored_samples += 1
+            return None
+        return self._feed(offset_ns, local_ts_ns, source)
+
+    def set_log_sync_interval(self, log_interval: int) -> None:
+        """The PTP master's Sync interval (2^log_interval s), which scales the servo's gains."""
+        self.servo.set_log_sync_interval(log_interval)
+
+    def reset(self) -> None:
+        """A new master: start a fresh estimate, keeping the frequency and without re-arming
+        the first step, so agreeing masters hand over without a jump."""
+        self.servo.reset()
+        self.resets += 1
+        self._state = None
+
+    def finish(self) -> None:
+        """At clean shutdown: store the last good frequency."""
+        self.drift.flush()
+
+    def _feed(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        out = self.servo.sample(offset_ns, local_ts_ns)
+        self.last_source = source
+        clock = self.served.clock
+        try:
+            if out.step_ns is not None:
+                clock.step(out.step_ns)
+                self.steps += 1
+                self.last_step_ns = out.step_ns
+                log.info("stepped %s by %+d ns (offset %+d ns from %s)",
+                         clock.name, out.step_ns, offset_ns, source)
+            clock.adjust_frequency(out.frequency_ppb)
+        except phc.PhcError as exc:
+            self.servo.reset()  # the servo assumed its answer was applied
+            self._error(f"steering: {exc}")
+            return None
+        if out.state is not self._state:
+            log.info("servo %s: %s (offset %+d ns, frequency %+.3f ppb)", self.servo_kind,
+                     out.state.value, offset_ns, out.frequency_ppb)
+            self._state = out.state
+        if out.state in _LOCKED:
+            self.drift.note_locked(out.frequency_ppb)
+        return out
+
+    def _error(self, message: str) -> None:
+        self.errors += 1
+        if message != self.last_error:
+            log.warning("%s", message)
+        self.last_error = message
+
+    # -- Component ---------------------------------------------------------
+
+    async def start(self) -> None:
+        self.prepare()
+        if self.config.source == "system":
+            self._task = asyncio.create_task(self._poll_loop(), name="discipline-system")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self.finish()
+
+    async def _poll_loop(self) -> None:
+        """Poll on a fixed grid; after a stall, resume from now rather than bursting."""
+        loop = asyncio.get_running_loop()
+        interval = self.poll_interval_s
+        due = loop.time()
+        while True:
+            try:
+                self.poll_system()
+            except Exception as exc:  # a bug must not silently stop the discipline
+                log.exception("system-clock discipline failed")
+                self._error(f"internal error: {exc!r}")
+            due += interval
+            delay = due - loop.time()
+            if delay < 0:
+                due, delay = loop.time(), 0.0
+            await asyncio.sleep(delay)
+
+    def status(self) -> dict[str, Any]:
+        servo = self.servo.status()
+        running = self.config.source != "none"
+        return {
+            "source": self.config.source,
+            "servo": self.servo_kind,
+            "state": servo.state.value if running else "free-run",
+            "last_source": self.last_source,
+            "poll_interval_s": self.poll_interval_s if self.config.source == "system" else None,
+            "last_offset_ns": servo.last_offset_ns,
+            "frequency_ppb": self.served.clock.frequency_ppb(),
+            "rms_ns": None if servo.rms_ns is None else round(servo.rms_ns, 1),
+            "rms_samples": servo.rms_samples,
+            "samples": servo.samples,
+            "steps": self.steps,
+            "last_step_ns": self.last_step_ns,
+            "resets": self.resets,
+            "ignored_samples": self.ignored_samples,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "initial_frequency_ppb": self.initial_frequency_ppb,
+            "initial_frequency_from": self.initial_frequency_from,
+            "drift_file": self.drift.status(),
+            "true_time_error_ns": self.served.true_time_error_ns(self.timebase),
+        }
+
+    def control_handlers(self) -> dict[str, Handler]:
+        return {}
+
+
+def discipline_components(daemon: Daemon) -> list[Component]:
+    """The daemon's component factory: always one discipline (a free-running one reports so)."""
+    assert daemon.served is not None
+    return [ClockDiscipline(daemon.config.discipline, daemon.served, daemon.timebase)]
+
+
+def discipline_of(daemon: Daemon) -> ClockDiscipline | None:
+    """The running discipline, for the PTP service to hand its slave samples to."""
+    for component in daemon.components:
+        if isinstance(component, ClockDiscipline):
+            return component
+    return None

@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""One NTP worker process: its share of the server's sockets, a server core, kernel timestamps.
+
+The daemon starts `python -m ptpbridge.daemon.ntp_worker --ipc-fd N
+--parent PID` with the worker's sockets already bound (and, with several
+workers, already in their SO_REUSEPORT group with the address-hash
+program attached), then sends the config. The worker:
+
+* receives each request with its kernel RX timestamp (I/O layer), maps it
+  into the daemon's clock (hardware stamps are clock time already; software
+  ones go through the daemon's ClockMap) and on to UTC through its copy of
+  the daemon's timebase;
+* lets the sans-IO core decide, reads the clock as late as it can for a
+  basic reply's transmit timestamp, sends, and gives the kernel TX
+  timestamp of the reply back to the core for interleaved mode. Only
+  replies to requests in interleaved form (RFC 9769: origin neither zero
+  nor the request's own transmit timestamp) are TX-timestamped: an
+  interleaved client sends every request in that form, so it gets every
+  timestamp it can use (its very first interleaved exchange is answered
+  in basic mode, which clients expect), while basic clients, nearly all
+  of them, cost no error-queue work; that doubles the request rate a
+  worker sustains;
+* pushes its counters to the daemon, answers client-table requests, and
+  exits on SIGTERM (the daemon stops it by pid), when the daemon's end of
+  the socketpair closes, or (PR_SET_PDEATHSIG) when the daemon dies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import functools
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ptpbridge.config.ntp import NtpConfig
+from ptpbridge.core.ntp import NtpServerCore, ReplyKind, TransmitFill
+from ptpbridge.daemon import ntp_ipc
+from ptpbridge.daemon.ntp_clockmap import ClockMap
+from ptpbridge.daemon.ntp_settings import core_config
+from ptpbridge.daemon.ntp_state import state_from_json
+from ptpbridge.io import IoCounters, RxPacket, TxHandle, UdpAddress
+from ptpbridge.io.endpoint import TimestampingEndpoint
+from ptpbridge.io.transports import UdpTransport
+from ptpbridge.io.tsmode import choose_mode, enable_timestamping
+from ptpbridge.io.udp import Family, interface_index
+from ptpbridge.timebase import Timebase, Timescale
+
+log = logging.getLogger("ptpbridge.ntp.worker")
+
+PR_SET_PDEATHSIG = 1
+# Counters are pushed at most this often, and only when they changed.
+PUSH_INTERVAL_S = 0.2
+# How long a reply's kernel TX timestamp may take before it is given up on.
+TX_TIMEOUT_S = 0.1
+_TIMESTAMPED = (ReplyKind.BASIC, ReplyKind.INTERLEAVED)
+_ZERO64 = bytes(8)
+
+
+def asks_interleaved(request: bytes) -> bool:
+    """RFC 9769's interleaved form: origin (octets 24-31) neither zero nor the transmit timestamp (40-47)."""
+    origin = request[24:32]
+    return origin != _ZERO64 and origin != request[40:48]
+
+
+def die_with_parent(parent: int) -> None:
+    """SIGKILL this process when the daemon dies; exit now if it already has."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+class TimeView:
+    """The daemon's clock and timebase as this worker last heard of them."""
+
+    def __init__(self, clock_map: ClockMap, timebase: Timebase, timescale: Timescale) -> None:
+        self.map = clock_map
+        self.timebase = timebase
+        self.timescale = timescale
+
+    def from_system_ns(self, realtime_ns: int) -> int:
+        """The I/O layer's hook for software timestamps."""
+        return self.map.from_system_ns(realtime_ns)
+
+    def to_utc(self, clock_ns: int) -> int:
+        return self.timebase.to_utc_ns(clock_ns, self.timescale)
+
+    def now_utc(self) -> int:
+        return self.timebase.to_utc_ns(self.map.now_ns(), self.timescale)
+
+    def update(self, message: ntp_ipc.Message) -> None:
+        self.map = ClockMap.from_json(message["clock_map"])
+        self.timebase.utc_offset_s = int(message["utc_offset_s"])
+        self.timescale = Timescale(message["timescale"])
+
+
+class Worker:
+    """The event loop side of one worker."""
+
+    def __init__(self, config: NtpConfig, workers: int, time_view: TimeView) -> None:
+        self.core = NtpServerCore(core_config(config, workers))
+        self.time = time_view
+        self.endpoints: list[TimestampingEndpoint[UdpAddress]] = []
+        self.listen: list[dict[str, Any]] = []
+        self.rx_sources = {"hardware": 0, "software": 0, "daemon": 0}
+        self.tx_sources = {"hardware": 0, "software": 0, "none": 0}
+        self.late_transmit = 0
+        self.interleave = config.interleave
+        self.mode = config.timestamping
+
+    def open(self, sockets: Sequence[dict[str, Any]]) -> None:
+        """Wrap the inherited sockets in timestamping endpoints."""
+        for spec in sockets:
+            sock = socket.socket(fileno=int(spec["fd"]))
+            interface = str(spec["interface"])
+            try:
+                choice = choose_mode(interface, self.mode)
+                enable_timestamping(sock, choice.source)
+            except BaseException:
+                sock.close()
+                raise
+            family: Family = "ipv4" if sock.family == socket.AF_INET else "ipv6"
+            transport = UdpTransport(family, interface_index(interface, "serve NTP"))
+            # The callback needs the endpoint it answers on, which exists only after it.
+            slot: list[TimestampingEndpoint[UdpAddress]] = []
+            endpoint: TimestampingEndpoint[UdpAddress] = TimestampingEndpoint(
+                sock, transport, self.time, choice, interface=interface, tx_timeout=TX_TIMEOUT_S,
+                on_packet=functools.partial(self.on_packet, slot))
+            slot.append(endpoint)
+            self.endpoints.append(endpoint)
+            self.listen.append({"interface": interface, "address": spec["address"],
+                                "port": sock.getsockname()[1], "timestamping": choice.source,
+                                "reason": choice.reason})
+
+    # -- the packet path ----------------------------------------------------
+
+    def on_packet(self, slot: list[TimestampingEndpoint[UdpAddress]], packet: RxPacket[UdpAddress]) -> None:
+        stamp = packet.timestamp
+        view = self.time
+        if stamp is None:
+            rx_utc = view.now_utc()
+            self.rx_sources["daemon"] += 1
+        else:
+            rx_utc = view.to_utc(stamp.ns)
+            self.rx_sources[stamp.source] += 1
+        addr = packet.addr
+        client = (addr[0], addr[1])
+        decision = self.core.handle(packet.data, client, rx_utc, time.monotonic_ns())
+        if decision.reply is None:
+            return
+        want_tx = self.interleave and decision.kind in _TIMESTAMPED and asks_interleaved(packet.data)
+        endpoint = slot[0]
+        if decision.transmit is TransmitFill.LATE:
+            # Nothing but the patch (and MAC) between this clock read and the send.
+            handle = endpoint.send(decision.finalize(view.now_utc()), addr, timestamp=want_tx)
+            self.late_transmit += 1
+        else:
+            handle = endpoint.send(bytes(decision.reply), addr, timestamp=want_tx)
+        if want_tx and handle.key is not None:
+            handle.add_done_callback(functools.partial(self.on_tx, client, decision.reply_id))
+
+    def on_tx(self, client: tuple[str, int], reply_id: int, handle: TxHandle) -> None:
+        stamp = handle.result()
+        if stamp is None:
+            self.tx_sources["none"] += 1
+            return
+        self.tx_sources[stamp.source] += 1
+        self.core.record_tx(client, reply_id, self.time.to_utc(stamp.ns))
+
+    # -- reports --------------------------------------------------------------
+
+    def counters(self) -> ntp_ipc.Message:
+        io = IoCounters()
+        for endpoint in self.endpoints:
+            for name, value in endpoint.counters.as_dict().items():
+                setattr(io, name, getattr(io, name) + value)
+        core = self.core
+        return {
+            "type": "counters",
+            "core": core.counters.as_dict(),
+            "timestamps": {"rx": dict(self.rx_sources), "tx": dict(self.tx_sources),
+                           "transmit_read_late": self.late_transmit},
+            "io": io.as_dict(),
+            "clients": len(core.clients.table),
+            "interleave_entries": len(core.interleave),
+            "ratelimit_clients": 0 if core.limiter is None else len(core.limiter.table),
+        }
+
+    def clients(self) -> list[dict[str, object]]:
+        return [rec.as_dict() for rec in self.core.clients.snapshot()]
+
+    def close(self) -> None:
+        for endpoint in self.endpoints:
+            endpoint.close()
+
+
+async def serve(ipc_fd: int) -> int:
+    """Run one worker until told to stop; the exit code says how it ended."""
+    reader, writer = await ntp_ipc.open_channel(socket.socket(fileno=ipc_fd))
+    first = await ntp_ipc.receive(reader)
+    if first is None or first.get("type") != "config":
+        return 2
+    index = int(first["index"])
+    logging.getLogger("ptpbridge").setLevel(int(first.get("log_level", logging.INFO)))
+    state = first["state"]
+    view = TimeView(ClockMap.from_json(state["clock_map"]), Timebase(int(state["utc_offset_s"])),
+                    Timescale(state["timescale"]))
+    try:
+        worker = Worker(NtpConfig.model_validate(first["ntp"]), int(first["workers"]), view)
+        worker.core.set_state(state_from_json(state["server"]))
+        worker.open(first["sockets"])
+    except Exception as exc:  # reported to the daemon, which stops start-up with it
+        ntp_ipc.send(writer, {"type": "error", "message": str(exc)})
+        await writer.drain()
+        return 1
+    ntp_ipc.send(writer, {"type": "ready", "pid": os.getpid(), "listen": worker.listen})
+    await writer.drain()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+
+    async def push() -> None:
+        last: object = None
+        while True:
+            report = worker.counters()
+            if report != last:
+                ntp_ipc.send(writer, report)
+                await writer.drain()
+                last = report
+            await asyncio.sleep(PUSH_INTERVAL_S)
+
+    async def listen() -> None:
+        while (message := await ntp_ipc.receive(reader)) is not None:
+            kind = message["type"]
+            if kind == "state":
+                view.update(message)
+                worker.core.set_state(state_from_json(message["server"]))
+            elif kind == "clients":
+                ntp_ipc.send(writer, {"type": "clients", "id": message.get("id"), "clients": worker.clients()})
+                await writer.drain()
+
+    tasks = [asyncio.create_task(push()), asyncio.create_task(listen()), asyncio.create_task(stop.wait())]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        worker.close()
+        writer.close()
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("worker %d: lost the daemon: %s", index, task.exception())
+            return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ptpbridge-ntp-worker")
+    parser.add_argument("--ipc-fd", type=int, required=True)
+    parser.add_argument("--parent", type=int, required=True)
+    args = parser.parse_args(argv)
+    die_with_parent(args.parent)
+    # Ctrl-C reaches the whole process group; the daemon decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return asyncio.run(serve(args.ipc_fd))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""`make demo`: a namespace lab with our daemon and real clients, live figures."""
