@@ -11,5 +11,6 @@ BENCHMARKS: dict[str, str] = {
     "ntp": "ptpbridge.bench.ntp",
     "ptp-slaves": "ptpbridge.bench.ptp_slaves",
     "ptp-delay": "ptpbridge.bench.ptp_delay",
+    "ptp-follow": "ptpbridge.bench.ptp_follow",
     "servo": "ptpbridge.bench.servo",
 }

@@ -20,12 +20,11 @@ Ratios are ours / chronyd: above 1 is better for the rate, below 1 for errors.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import sys
 import time
 from typing import Any
+
+from ptpbridge.bench.lab_bench import add_load_arguments, add_sources, run_lab_bench, run_loadgen
 
 DESCRIPTION = "NTP server: request rate and timestamp error, ours vs chronyd, in a namespace lab"
 
@@ -34,30 +33,13 @@ SERVERS = ("ptpbridge", "chronyd")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="our NTP worker processes (default 2)")
-    parser.add_argument("--sources", type=int, default=64, help="generator source addresses (default 64)")
-    parser.add_argument("--step-seconds", type=float, default=1.0, help="time per rate step (default 1)")
-    parser.add_argument("--max-rate", type=float, default=250_000, help="highest rate tried (req/s)")
+    add_load_arguments(parser, max_rate=250_000)
     parser.add_argument("--accuracy-count", type=int, default=300, help="requests per accuracy run")
     parser.add_argument("--rms-seconds", type=float, default=20.0, help="chronyd client run time (s)")
-    parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
 
 
 def _loadgen(host: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    res = host.run([sys.executable, "-m", "ptpbridge.bench.ntp_loadgen", json.dumps(request)], timeout=timeout)
-    try:
-        result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise RuntimeError(f"load generator failed (code {res.returncode}): {res.stdout}{res.stderr}") from None
-    return result
-
-
-def _add_sources(host: Any, count: int) -> list[str]:
-    """`count` extra IPv4 addresses on the generator's interface, in the lab's /24 (.64 up)."""
-    prefix = host.ipv4.rsplit(".", 1)[0]
-    sources = [f"{prefix}.{64 + i}" for i in range(count)]
-    for address in sources:
-        host.run(["ip", "addr", "add", f"{address}/32", "dev", host.ifname], check=True)
-    return sources
+    return run_loadgen(host, "ptpbridge.bench.ntp_loadgen", request, timeout)
 
 
 def _rms_us(values: list[int]) -> float:
@@ -101,13 +83,13 @@ def _client_rms(lab: Any, seconds: float) -> dict[str, dict[str, float]]:
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     import nslab
     from nslab.peers import Chronyd
+    from ptpbridge.bench.loadgen import parse_rcvbuf_errors
     from ptpbridge.bench.ntp_lab import PtpbridgeNtp, ntp_config
-    from ptpbridge.bench.ntp_loadgen import parse_rcvbuf_errors
 
     results: dict[str, Any] = {name: {} for name in SERVERS}
     with nslab.Lab("star", hosts=3) as lab:
         h1, h2, h3 = lab["h1"], lab["h2"], lab["h3"]
-        sources = _add_sources(h3, args.sources)
+        sources = add_sources(h3, args.sources)
         ours = PtpbridgeNtp(h1, ntp_config(workers=args.workers)).start()
         peer = Chronyd.server(h2, stratum=1, allow=["all"]).start()
         try:
@@ -189,13 +171,4 @@ def table(results: dict[str, Any], workers: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if os.geteuid() != 0:
-        print("ptpbridge bench ntp: needs root (network namespaces)", file=sys.stderr)
-        return 1
-    started = time.monotonic()
-    results = measure(args)
-    if args.json:
-        print(json.dumps(results, indent=2, default=str))
-    print(table(results, args.workers))
-    print(f"(bench took {time.monotonic() - started:.0f} s)")
-    return 0
+    return run_lab_bench("ntp", args, measure, lambda results: table(results, args.workers))

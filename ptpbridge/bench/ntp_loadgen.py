@@ -28,12 +28,13 @@ import socket
 import struct
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from phc.net_tstamp import SO_TIMESTAMPING, SofFlag
-from ptpbridge.bench.ntp_mmsg import RecvBatch, SendBatch
+from ptpbridge.bench.loadgen import RateRun, big_buffers
+from ptpbridge.bench.rate_search import RampPlan, rate_search
 from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE, rx_timestamp
+from ptpbridge.io.mmsg import SendBatch
 from ptpbridge.wire.ntp import ntp64_to_utc_ns, utc_ns_to_ntp64
 
 REQUEST_LEN = 48
@@ -41,138 +42,40 @@ CLIENT_V4 = (4 << 3) | 3
 _U64 = struct.Struct("!Q")
 _U32 = struct.Struct("!I")
 _REPLY = struct.Struct("!BBbb4x4x4xQQQQ")  # flags, stratum, poll, precision, ..., ref, org, rec, xmt
-_SO_RCVBUFFORCE = 33
-_SO_SNDBUFFORCE = 32
-BUFFER_BYTES = 8 * 1024 * 1024
 
 
-def parse_rcvbuf_errors(snmp: str) -> int:
-    """UDP receive-buffer drops from the text of /proc/net/snmp."""
-    lines = [line.split() for line in snmp.splitlines() if line.startswith("Udp:")]
-    return int(dict(zip(lines[0][1:], lines[1][1:], strict=True))["RcvbufErrors"])
-
-
-def udp_rcvbuf_errors() -> int:
-    """This network namespace's UDP receive-buffer drops."""
-    return parse_rcvbuf_errors(Path("/proc/net/snmp").read_text())
-
-
-def _big_buffers(sock: socket.socket) -> None:
-    for force, plain in ((_SO_RCVBUFFORCE, socket.SO_RCVBUF), (_SO_SNDBUFFORCE, socket.SO_SNDBUF)):
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, force, BUFFER_BYTES)
-        except PermissionError:
-            sock.setsockopt(socket.SOL_SOCKET, plain, BUFFER_BYTES)
-
-
-class RateRun:
-    """One socket, many source addresses, replies counted per step."""
+class NtpRateRun(RateRun):
+    """One socket, many source addresses; the step number rides in the transmit timestamp."""
 
     def __init__(self, server: str, port: int, sources: list[str]) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        _big_buffers(self.sock)
+        big_buffers(self.sock)
         self.sock.bind(("0.0.0.0", 0))
-        self.fd = self.sock.fileno()
-        self.tx = SendBatch(server, port, sources, REQUEST_LEN)
-        for i in range(self.tx.count):
-            self.tx.view[i * REQUEST_LEN] = CLIENT_V4
-        self.rx = RecvBatch(256, 128)
-        self.replies: dict[int, int] = {}
-        self.next = 0  # next message of the batch ring to send
+        tx = SendBatch(server, port, sources, REQUEST_LEN)
+        for i in range(tx.count):
+            tx.data[i * REQUEST_LEN] = CLIENT_V4
+        super().__init__(tx, self.sock.fileno(), self.sock.fileno())
 
-    def drain(self) -> int:
-        got = 0
-        view, size, replies = self.rx.view, self.rx.size, self.replies
-        while (n := self.rx.receive(self.fd)) > 0:
-            got += n
-            for i in range(n):
-                off = i * size
-                if self.rx.length(i) >= REQUEST_LEN and view[off] & 7 == 4:
-                    step = _U32.unpack_from(view, off + 24)[0]
-                    replies[step] = replies.get(step, 0) + 1
-        return got
+    def stamp(self, first: int, count: int, number: int, index: int) -> None:
+        tag, data = (number << 32) + index - first, self.tx.data
+        for j in range(first, first + count):
+            _U64.pack_into(data, j * REQUEST_LEN + 40, tag + j)
 
-    def step(self, number: int, rate: float, seconds: float, drain_s: float) -> dict[str, Any]:
-        """Send at `rate` for `seconds`, then wait `drain_s` for late replies."""
-        tag = number << 32
-        view, tx = self.tx.view, self.tx
-        errors_before = udp_rcvbuf_errors()
-        sent = 0
-        t0 = time.monotonic()
-        end = t0 + seconds
-        while (now := time.monotonic()) < end:
-            due = int((now - t0) * rate) - sent
-            while due > 0:
-                count = min(due, tx.count - self.next)
-                for j in range(self.next, self.next + count):
-                    _U64.pack_into(view, j * REQUEST_LEN + 40, tag | (sent + j - self.next))
-                done = tx.send(self.fd, self.next, count)
-                sent += done
-                due -= done
-                self.next = (self.next + done) % tx.count
-                if done < count:
-                    break
-            if self.drain() == 0 and due <= 0:
-                time.sleep(0.0002)
-        elapsed = time.monotonic() - t0
-        end = time.monotonic() + drain_s
-        while time.monotonic() < end:
-            if self.drain() == 0:
-                time.sleep(0.002)
-        received = self.replies.get(number, 0)
-        return {"target": rate, "sent": sent, "received": received, "seconds": round(elapsed, 3),
-                "achieved": round(sent / elapsed), "loss": 1 - received / sent if sent else 1.0,
-                "generator_drops": udp_rcvbuf_errors() - errors_before}
+    def reply_step(self, offset: int, length: int) -> int | None:
+        data = self.rx.data
+        if length >= REQUEST_LEN and data[offset] & 7 == 4:
+            step: int = _U32.unpack_from(data, offset + 24)[0]  # the origin timestamp's seconds
+            return step
+        return None
 
 
 def rate_ramp(req: dict[str, Any]) -> dict[str, Any]:
-    """Raise the rate until replies are lost; the highest rate with loss <= loss_limit."""
-    run = RateRun(req["server"], int(req.get("port", 123)), list(req["sources"]))
-    limit = float(req.get("loss_limit", 0.001))
-    step_s, drain_s = float(req.get("step_s", 1.0)), float(req.get("drain_s", 0.3))
-    deadline = time.monotonic() + float(req.get("max_seconds", 40))
-    rate = float(req.get("start_rate", 2000))
-    factor = float(req.get("factor", 1.5))
-    max_rate = float(req.get("max_rate", 200_000))
-    steps: list[dict[str, Any]] = []
-    good: dict[str, Any] | None = None
-    bad: float | None = None
-    limited_by = "max_rate"
-
-    def run_step(target: float) -> dict[str, Any]:
-        result = run.step(len(steps) + 1, target, step_s, drain_s)
-        result["ok"] = result["loss"] <= limit
-        steps.append(result)
-        return result
-
-    while rate <= max_rate and time.monotonic() < deadline:
-        result = run_step(rate)
-        if result["ok"]:
-            good = result
-        else:
-            bad = rate
-        if result["achieved"] < 0.9 * rate:
-            limited_by = "generator"
-            break
-        if not result["ok"]:
-            limited_by = "server" if result["generator_drops"] == 0 else "generator"
-            break
-        rate *= factor
-    if good is not None and bad is not None:
-        low, high = good["target"], bad
-        for _ in range(2):
-            if time.monotonic() >= deadline:
-                break
-            mid = (low + high) / 2
-            result = run_step(mid)
-            if result["ok"]:
-                low = mid
-                if result["achieved"] > good["achieved"]:
-                    good = result
-            else:
-                high = mid
-    return {"phase": "rate", "best_rate": good["achieved"] if good else 0, "limited_by": limited_by,
-            "loss_limit": limit, "steps": steps}
+    """The highest rate answered with loss <= loss_limit (see rate_search)."""
+    run = NtpRateRun(req["server"], int(req.get("port", 123)), list(req["sources"]))
+    plan = RampPlan.from_request(req, start_rate=2000)
+    ramp = rate_search(plan, lambda number, target: run.step(number, target, plan.step_s, plan.drain_s))
+    return {"phase": "rate", "best_rate": ramp.best_rate, "limited_by": ramp.limited_by,
+            "loss_limit": plan.loss_limit, "steps": ramp.steps}
 
 
 def _stats(values: list[int]) -> dict[str, Any]:

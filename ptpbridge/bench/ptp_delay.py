@@ -18,11 +18,9 @@ Ratio: ours / ptp4l, above 1 is better.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
-import time
 from typing import Any
+
+from ptpbridge.bench.lab_bench import add_load_arguments, add_sources, run_lab_bench, run_loadgen
 
 DESCRIPTION = "PTP grandmaster: unicast Delay_Req rate answered, ours vs ptp4l hybrid_e2e, in a namespace lab"
 
@@ -31,32 +29,13 @@ LOG_SYNC_INTERVAL = -3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sources", type=int, default=64, help="generator source addresses (default 64)")
-    parser.add_argument("--step-seconds", type=float, default=1.0, help="time per rate step (default 1)")
+    add_load_arguments(parser, max_rate=200_000)
     parser.add_argument("--start-rate", type=float, default=2000, help="first rate tried (req/s)")
-    parser.add_argument("--max-rate", type=float, default=200_000, help="highest rate tried (req/s)")
     parser.add_argument("--max-seconds", type=float, default=35, help="time limit per master (s)")
-    parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
-
-
-def add_sources(host: Any, count: int) -> list[str]:
-    """`count` extra IPv4 addresses on the generator's interface, in the lab's /24 (.64 up)."""
-    if not 1 <= count <= 180:
-        raise ValueError("--sources must be 1..180 (they live in the lab's /24)")
-    prefix = host.ipv4.rsplit(".", 1)[0]
-    sources = [f"{prefix}.{64 + i}" for i in range(count)]
-    for address in sources:
-        host.run(["ip", "addr", "add", f"{address}/32", "dev", host.ifname], check=True)
-    return sources
 
 
 def loadgen(host: Any, request: dict[str, Any], timeout: float) -> dict[str, Any]:
-    res = host.run([sys.executable, "-m", "ptpbridge.bench.ptp_loadgen", json.dumps(request)], timeout=timeout)
-    try:
-        result: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise RuntimeError(f"load generator failed (code {res.returncode}): {res.stdout}{res.stderr}") from None
-    return result
+    return run_loadgen(host, "ptpbridge.bench.ptp_loadgen", request, timeout)
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -115,13 +94,4 @@ def table(results: dict[str, Any], sources: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if os.geteuid() != 0:
-        print("ptpbridge bench ptp-delay: needs root (network namespaces)", file=sys.stderr)
-        return 1
-    started = time.monotonic()
-    results = measure(args)
-    if args.json:
-        print(json.dumps(results, indent=2, default=str))
-    print(table(results, args.sources))
-    print(f"(bench took {time.monotonic() - started:.0f} s)")
-    return 0
+    return run_lab_bench("ptp-delay", args, measure, lambda results: table(results, args.sources))

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
 from typing import Any
+
+from ptpbridge.bench.lab_bench import run_lab_bench
 
 DESCRIPTION = "PTP grandmaster: ptp4l slaves' offset RMS following ours vs a ptp4l grandmaster, in a namespace lab"
 
@@ -132,14 +133,7 @@ def _rms_of(per_slave_rms: list[float]) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    if os.geteuid() != 0:
-        print("ptpbridge bench ptp-slaves: needs root (network namespaces)", file=sys.stderr)
-        return 1
     if not 1 <= args.slaves <= 8:
         print("ptpbridge bench ptp-slaves: --slaves must be 1..8", file=sys.stderr)
         return 2
-    started = time.monotonic()
-    results = measure(args)
-    print(table(results, args))
-    print(f"(bench took {time.monotonic() - started:.0f} s)")
-    return 0
+    return run_lab_bench("ptp-slaves", args, measure, lambda results: table(results, args))

@@ -4,13 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from ptpbridge.config.models import DEFAULT_CONTROL_SOCKET
-from ptpbridge.daemon.control import ControlError, request
+from ptpbridge.cli.query import add_query_arguments, show
 from ptpbridge.timebase import NS_PER_S
 
 # NTP association modes (RFC 5905 figure 10), as a client table shows them.
@@ -21,9 +17,7 @@ HEADER = ("Address", "Requests", "Drops", "Interleaved", "Mode", "Key", "Last se
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("clients", help="list the NTP server's clients")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--control", type=Path, default=DEFAULT_CONTROL_SOCKET, metavar="PATH",
-                        help=f"control socket (default {DEFAULT_CONTROL_SOCKET})")
+    add_query_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,17 +58,4 @@ def render(result: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        result = request(args.control, "ntp_clients")
-    except ControlError as exc:
-        if "unknown command" in str(exc):
-            print("ptpbridge: the daemon runs no NTP server (no [ntp] in its config)", file=sys.stderr)
-        else:
-            print(f"ptpbridge: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        json.dump(result, sys.stdout, indent=2)
-        print()
-    else:
-        print(render(result))
-    return 0
+    return show(args, "ntp_clients", render, unknown="the daemon runs no NTP server (no [ntp] in its config)")

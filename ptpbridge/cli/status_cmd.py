@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
-from ptpbridge.config.models import DEFAULT_CONTROL_SOCKET
-from ptpbridge.daemon.control import ControlError, request
+from ptpbridge.cli.query import add_query_arguments, show
 from ptpbridge.timebase import NS_PER_S
 
 CLOCK_KINDS = {"phc": "PTP hardware clock", "system": "system clock, read-only", "sim": "simulated PHC"}
@@ -18,9 +14,7 @@ CLOCK_KINDS = {"phc": "PTP hardware clock", "system": "system clock, read-only",
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("status", help="show the running daemon's state")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--control", type=Path, default=DEFAULT_CONTROL_SOCKET, metavar="PATH",
-                        help=f"control socket (default {DEFAULT_CONTROL_SOCKET})")
+    add_query_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -128,14 +122,4 @@ def render(status: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        status = request(args.control, "status")
-    except ControlError as exc:
-        print(f"ptpbridge: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        json.dump(status, sys.stdout, indent=2)
-        print()
-    else:
-        print(render(status))
-    return 0
+    return show(args, "status", render)

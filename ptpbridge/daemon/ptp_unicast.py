@@ -41,7 +41,9 @@ from phc.net_tstamp import SCM_TIMESTAMPING, SO_TIMESTAMPING, SofFlag
 from ptpbridge.core.ptp.port import Port
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.ntp_clockmap import ClockMap, sample
-from ptpbridge.daemon.ptp_mmsg import (
+from ptpbridge.io import IoSetupError, UdpAddress
+from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE
+from ptpbridge.io.mmsg import (
     ADDRESS_SPAN,
     CMSG_STAMPS,
     MSG_TRUNC,
@@ -50,8 +52,6 @@ from ptpbridge.daemon.ptp_mmsg import (
     SendRing,
     address_of,
 )
-from ptpbridge.io import IoSetupError, UdpAddress
-from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE
 from ptpbridge.io.timestamps import TimestampSource
 from ptpbridge.timebase import Timebase
 from ptpbridge.wire.ptp.constants import (

@@ -37,16 +37,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState, ServoStatus
-from ptpbridge.core.servo.limits import (
-    checked_frequency,
-    checked_interval,
-    checked_max_frequency,
-    checked_weight,
-    clamp_ppb,
-    log_interval_seconds,
-)
-from ptpbridge.core.servo.lock import LockTracker
+from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState
+from ptpbridge.core.servo.base import ServoBase
+from ptpbridge.core.servo.limits import checked_weight, clamp_ppb
 
 _NS_PER_S = 1_000_000_000
 _MIN_POINTS = 4
@@ -126,7 +119,7 @@ def _best(windows: list[_Window]) -> _Window | None:
     return best
 
 
-class LinRegServo:
+class LinRegServo(ServoBase):
     """Adaptive-window linear regression servo (see the module notes)."""
 
     def __init__(
@@ -141,10 +134,7 @@ class LinRegServo:
         if max_points < _MIN_POINTS or max_points & (max_points - 1):
             raise ValueError(f"linreg max_points must be a power of two >= {_MIN_POINTS}, "
                              f"got {max_points}")
-        self._max = checked_max_frequency(max_frequency_ppb)
-        self._tracker = LockTracker(config or ServoConfig())
-        self._interval = checked_interval(sync_interval_s)
-        self._frequency = checked_frequency(initial_frequency_ppb, self._max)
+        super().__init__(max_frequency_ppb, config, sync_interval_s, initial_frequency_ppb)
         top = max_points.bit_length() - 1
         self._windows = [_Window(k) for k in range(_MIN_POINTS.bit_length() - 1, top + 1)]
         self._points: deque[tuple[int, int]] = deque(maxlen=max_points + 1)
@@ -154,29 +144,6 @@ class LinRegServo:
         self._estimate: RegressionEstimate | None = None
 
     # -- configuration ----------------------------------------------------
-
-    @property
-    def sync_interval(self) -> float:
-        return self._interval
-
-    @sync_interval.setter
-    def sync_interval(self, seconds: float) -> None:
-        self._interval = checked_interval(seconds)
-
-    def set_log_sync_interval(self, log_interval: int) -> None:
-        self.sync_interval = log_interval_seconds(log_interval)
-
-    @property
-    def max_frequency_ppb(self) -> float:
-        return self._max
-
-    @max_frequency_ppb.setter
-    def max_frequency_ppb(self, ppb: float) -> None:
-        self._max = checked_max_frequency(ppb)
-        self._frequency = clamp_ppb(self._frequency, self._max)
-
-    def seed_frequency(self, ppb: float) -> None:
-        self._frequency = checked_frequency(ppb, self._max)
 
     @property
     def estimate(self) -> RegressionEstimate | None:
@@ -263,9 +230,3 @@ class LinRegServo:
         """Forget every point, keeping the frequency (the clock's error has not changed)."""
         self._forget()
         self._tracker.reset(first_step=first_step)
-
-    def status(self) -> ServoStatus:
-        t = self._tracker
-        return ServoStatus(state=t.state, last_offset_ns=t.last_offset_ns,
-                           frequency_ppb=self._frequency, samples=t.samples,
-                           rms_ns=t.rms_ns(), rms_samples=t.rms_samples)

@@ -21,16 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState, ServoStatus
-from ptpbridge.core.servo.limits import (
-    checked_frequency,
-    checked_interval,
-    checked_max_frequency,
-    checked_weight,
-    clamp_ppb,
-    log_interval_seconds,
-)
-from ptpbridge.core.servo.lock import LockTracker
+from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState
+from ptpbridge.core.servo.base import ServoBase
+from ptpbridge.core.servo.limits import checked_interval, checked_weight, clamp_ppb
 
 _NS_PER_S = 1_000_000_000
 # The frequency estimate waits until 0.016/ki seconds separate its two
@@ -79,7 +72,7 @@ def pi_gains(interval_s: float, constants: PiConstants) -> tuple[float, float]:
     return kp, ki
 
 
-class PiServo:
+class PiServo(ServoBase):
     """linuxptp's PI servo behind our Servo interface (see the module notes)."""
 
     def __init__(
@@ -91,14 +84,11 @@ class PiServo:
         sync_interval_s: float = 1.0,
         initial_frequency_ppb: float = 0.0,
     ) -> None:
+        super().__init__(max_frequency_ppb, config, sync_interval_s, initial_frequency_ppb)
         self._constants = constants
-        self._max = checked_max_frequency(max_frequency_ppb)
-        self._tracker = LockTracker(config or ServoConfig())
-        self._interval = checked_interval(sync_interval_s)
         self._kp, self._ki = pi_gains(self._interval, constants)
         # The integral term: the adjustment that cancels the clock's own error.
-        self._integral = checked_frequency(initial_frequency_ppb, self._max)
-        self._frequency = self._integral
+        self._integral = self._frequency
         # (offset, local) of the sample that opens the frequency estimate.
         self._first: tuple[int, int] | None = None
         self._locked_in = False
@@ -113,30 +103,14 @@ class PiServo:
     def ki(self) -> float:
         return self._ki
 
-    @property
-    def sync_interval(self) -> float:
-        return self._interval
-
-    @sync_interval.setter
-    def sync_interval(self, seconds: float) -> None:
-        self._interval = checked_interval(seconds)
+    def _interval_changed(self) -> None:
         self._kp, self._ki = pi_gains(self._interval, self._constants)
 
-    def set_log_sync_interval(self, log_interval: int) -> None:
-        self.sync_interval = log_interval_seconds(log_interval)
-
-    @property
-    def max_frequency_ppb(self) -> float:
-        return self._max
-
-    @max_frequency_ppb.setter
-    def max_frequency_ppb(self, ppb: float) -> None:
-        self._max = checked_max_frequency(ppb)
+    def _limit_changed(self) -> None:
         self._integral = clamp_ppb(self._integral, self._max)
-        self._frequency = clamp_ppb(self._frequency, self._max)
 
-    def seed_frequency(self, ppb: float) -> None:
-        self._integral = self._frequency = checked_frequency(ppb, self._max)
+    def _seeded(self) -> None:
+        self._integral = self._frequency
 
     # -- samples ----------------------------------------------------------
 
@@ -197,9 +171,3 @@ class PiServo:
         self._first = None
         self._locked_in = False
         self._tracker.reset(first_step=first_step)
-
-    def status(self) -> ServoStatus:
-        t = self._tracker
-        return ServoStatus(state=t.state, last_offset_ns=t.last_offset_ns,
-                           frequency_ppb=self._frequency, samples=t.samples,
-                           rms_ns=t.rms_ns(), rms_samples=t.rms_samples)

@@ -2,13 +2,16 @@
 """recvmmsg/sendmmsg through ctypes: a batch of datagrams per system call, buffers made once.
 
 Python's socket module moves one datagram per call, and at tens of
-thousands of Delay_Req a second the per-call cost is most of the work.
-A RecvRing takes up to `count` datagrams with their sender (sockaddr)
-and control messages (the kernel RX timestamp) in one recvmmsg; a
-SendRing sends `k` prepared datagrams of one size, each to its own
-sockaddr, in one sendmmsg. Data, addresses and the per-message results
-are exposed as memoryviews and read with precompiled structs: a ctypes
-attribute access per field would cost more than the rest of the work.
+thousands of datagrams a second the per-call cost is most of the work, in
+the daemon's unicast PTP path and in the benchmarks' load generators alike.
+A RecvRing takes up to `count` datagrams with their sender (sockaddr) and
+control messages (the kernel RX timestamp) in one recvmmsg; a SendRing
+sends `k` prepared datagrams of one size, each to its own sockaddr, in one
+sendmmsg; a SendBatch sends prepared datagrams to one IPv4 server, each
+from its own source address (IP_PKTINFO). Data, addresses and the
+per-message results are exposed as memoryviews and read with precompiled
+structs: a ctypes attribute access per field would cost more than the rest
+of the work.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from ptpbridge.io.timestamps import TimestampSource
 _libc = ctypes.CDLL(None, use_errno=True)
 
 MSG_DONTWAIT: Final = 0x40
+SOL_IP: Final = 0
+IP_PKTINFO: Final = 8
 MSG_TRUNC: Final = 0x20
 SOCKADDR_SIZE: Final[dict[int, int]] = {socket.AF_INET: 16, socket.AF_INET6: 28}
 # Where the address proper lies in each sockaddr: sin_addr; sin6_addr with sin6_scope_id.
@@ -44,6 +49,8 @@ _SA_FAMILY: Final = struct.Struct("=H")  # host order
 _SOCKADDR_PORT: Final = struct.Struct("!H")  # sin_port / sin6_port, after the family
 _SOCKADDR_FLOW: Final = struct.Struct("!I")  # sin6_flowinfo
 _SA_SCOPE: Final = struct.Struct("=I")  # sin6_scope_id, host order
+_PKTINFO: Final = struct.Struct("@i4s4s")  # struct in_pktinfo: ifindex, spec_dst, addr
+_PKTINFO_SPACE: Final = socket.CMSG_SPACE(_PKTINFO.size)
 
 
 class _Iovec(ctypes.Structure):
@@ -78,6 +85,14 @@ _RESULTS: Final = struct.Struct(
     f"{_MMSG_SIZE - _OFF_LEN - 4}x"
 )
 assert _RESULTS.size == _MMSG_SIZE
+
+
+def _failed(tolerated: tuple[int, ...]) -> int:
+    """0 for a failed call whose errno is one of `tolerated` (nothing to do now), else OSError."""
+    err = ctypes.get_errno()
+    if err in tolerated:
+        return 0
+    raise OSError(err, os.strerror(err))
 
 
 def _buffer(size: int) -> tuple[ctypes.Array[ctypes.c_char], memoryview]:
@@ -116,12 +131,7 @@ class RecvRing:
         """Datagrams now waiting, up to `count` (0 if none); OSError for a socket error."""
         self._headers[:] = self._pristine
         n = _libc.recvmmsg(fd, self._msgs, self.count, MSG_DONTWAIT, None)
-        if n < 0:
-            err = ctypes.get_errno()
-            if err in (errno.EAGAIN, errno.EINTR):
-                return 0
-            raise OSError(err, os.strerror(err))
-        return int(n)
+        return int(n) if n >= 0 else _failed((errno.EAGAIN, errno.EINTR))
 
     def results(self, n: int) -> Iterator[tuple[int, int, int]]:
         """(control length, msg_flags, length) of datagrams 0..n-1, in one C loop."""
@@ -220,3 +230,45 @@ class SendRing:
             sent += n
             done += n
         return sent, failed, last_errno
+
+
+class SendBatch:
+    """`len(sources)` datagrams of `size` octets to one IPv4 server, message i from sources[i].
+
+    Callers write message i at ``data[i * size]``; its source address rides
+    in an IP_PKTINFO control message, so one socket speaks for many clients.
+    """
+
+    def __init__(self, server: str, port: int, sources: list[str], size: int) -> None:
+        n = len(sources)
+        self.count = n
+        self.size = size
+        name_size = SOCKADDR_SIZE[socket.AF_INET]
+        self._data, self.data = _buffer(size * n)
+        self._name, name = _buffer(name_size)
+        _SA_FAMILY.pack_into(name, 0, socket.AF_INET)
+        _SOCKADDR_PORT.pack_into(name, 2, port)
+        name[4:8] = socket.inet_aton(server)
+        self._control, control = _buffer(_PKTINFO_SPACE * n)
+        self._iov = (_Iovec * n)()
+        self._msgs = (_Mmsghdr * n)()
+        base, ctl = ctypes.addressof(self._data), ctypes.addressof(self._control)
+        for i, source in enumerate(sources):
+            self._iov[i].iov_base = base + i * size
+            self._iov[i].iov_len = size
+            at = i * _PKTINFO_SPACE
+            _CMSG_HDR.pack_into(control, at, socket.CMSG_LEN(_PKTINFO.size), SOL_IP, IP_PKTINFO)
+            _PKTINFO.pack_into(control, at + _CMSG_HDR.size, 0, socket.inet_aton(source), bytes(4))
+            hdr = self._msgs[i].msg_hdr
+            hdr.msg_name = ctypes.addressof(self._name)
+            hdr.msg_namelen = name_size
+            hdr.msg_iov = ctypes.pointer(self._iov[i])
+            hdr.msg_iovlen = 1
+            hdr.msg_control = ctl + at
+            hdr.msg_controllen = _PKTINFO_SPACE
+
+    def send(self, fd: int, start: int, count: int) -> int:
+        """Send messages start..start+count-1: how many left (0 when the socket is full)."""
+        count = min(count, self.count - start)
+        n = _libc.sendmmsg(fd, ctypes.byref(self._msgs[start]), count, MSG_DONTWAIT)
+        return int(n) if n >= 0 else _failed((errno.EAGAIN, errno.ENOBUFS))
