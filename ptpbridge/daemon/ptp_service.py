@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ from ptpbridge.core.ptp import (
     TimePropertiesChanged,
 )
 from ptpbridge.daemon.control import Handler
+from ptpbridge.daemon.discipline import discipline_of
 from ptpbridge.daemon.ptp_netif import HostFacts, InterfaceError, read_host
 from ptpbridge.daemon.ptp_settings import (
     ManagementAllowList,
@@ -45,6 +47,7 @@ from ptpbridge.daemon.ptp_settings import (
     clock_identity,
     port_config,
 )
+from ptpbridge.daemon.ptp_slave import SlaveGlue
 from ptpbridge.daemon.ptp_status import service_status
 from ptpbridge.daemon.ptp_transport import (
     L2PortTransport,
@@ -91,6 +94,7 @@ class PtpService:
         self.daemon = daemon
         self.config = config
         self.clock: PtpClock[PeerAddress] | None = None
+        self.slave: SlaveGlue | None = None
         self.transports: dict[int, PortTransport] = {}
         self.responders: dict[int, UnicastDelayResponder] = {}
         self.interfaces: dict[int, str] = {}
@@ -131,12 +135,16 @@ class PtpService:
                                           for f in facts]
         self.allow = ManagementAllowList.build(cfg.management_set_allow, host)
         identity = clock_identity(cfg, facts[0])
+        discipline = discipline_of(daemon)
+        steering = discipline is not None and discipline.config.source == "ptp"
         clock: PtpClock[PeerAddress] = PtpClock(
-            clock_config(cfg, identity, daemon.timebase),
+            # A steering slave waits in UNCALIBRATED until the servo locks (ptp4l does too).
+            replace(clock_config(cfg, identity, daemon.timebase), calibrate_on_first_sync=not steering),
             [port_config(cfg, f, s) for f, s in zip(facts, sources, strict=True)],
             allow_management_set=self.allow.allows,
         )
         self.clock = clock
+        self.slave = SlaveGlue(clock, discipline, daemon.timebase)
         self._loop = asyncio.get_running_loop()
         tx_timeout_s = cfg.tx_timestamp_timeout_ms / MS_PER_S
         p2p = cfg.delay_mechanism == "p2p"
@@ -173,7 +181,10 @@ class PtpService:
         self._close_transports()
 
     def status(self) -> dict[str, Any]:
-        return service_status(self)
+        status = service_status(self)
+        if self.slave is not None:
+            status["slave"] = self.slave.status()
+        return status
 
     def control_handlers(self) -> dict[str, Handler]:
         return {}
@@ -297,6 +308,8 @@ class PtpService:
             self.last_sync_offset_ns[action.port] = action.offset_ns
         elif isinstance(action, PathDelaySample):
             self.last_path_delay_ns[action.port] = action.mean_path_delay_ns
+        if self.slave is not None:
+            self.slave.note(action)
 
     def _arm(self) -> None:
         """Make sure the loop wakes at the core's next deadline (an earlier wake is harmless)."""

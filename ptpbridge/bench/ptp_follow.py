@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`ptpbridge bench ptp-follow`: our daemon as a PTP slave of a ptp4l grandmaster, beside a ptp4l slave.
+
+A star lab: h1 runs a ptp4l grandmaster on the lab's shared CLOCK_REALTIME
+(software timestamps, 8 Sync/s), h2 our daemon as slave steering a
+simulated PHC (`examples/lab-slave.toml`: +1 ms, +50 ppm at start), h3 a
+ptp4l slave (`guarded`: its servo runs, the shared clock stays still), all
+in the same run. Reported per transport/mechanism: our true time error
+(the simulated clock against the truth, from `ptpbridge status`) RMS and
+max, ptp4l's reported offset RMS, and the ratio. ptp4l can only report its
+own estimate; our figure is the real error, so the ratio is if anything
+unfair to us.
+
+Convergence: per servo kind, a fresh daemon from +1 ms/+50 ppm at 16 Sync/s;
+the time until |true time error| stays under 1 us (or 10 us, when 1 us is
+never reached on a noisy machine: the output says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ptpbridge.bench.lab_bench import run_lab_bench
+from ptpbridge.bench.ptp_lab import PtpbridgeGm
+
+DESCRIPTION = "PTP slave: our true time error following a ptp4l grandmaster vs a ptp4l slave's offset, in a lab"
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab-slave.toml"
+COMBOS = ("udpv4-e2e", "udpv4-p2p", "l2-e2e", "l2-p2p")
+SERVOS = ("linreg", "pi", "pi-sw")
+NSLAB_TRANSPORT = {"udpv4": "UDPv4", "udpv6": "UDPv6", "l2": "L2"}
+# 1 us target, 10 us fallback.
+THRESHOLDS_NS = (1_000, 10_000)
+
+
+def slave_config(transport: str = "udpv4", delay_mechanism: str = "e2e", *, servo: str = "auto",
+                 log_sync_interval: int = -4, time_error_ns: int = 1_000_000,
+                 frequency_error_ppb: int = 50_000) -> str:
+    """examples/lab-slave.toml with the transport, mechanism, servo and start error swapped in."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    swaps = {
+        'transport = "udpv4"': f'transport = "{transport}"',
+        'delay_mechanism = "e2e"': f'delay_mechanism = "{delay_mechanism}"',
+        'servo = "auto"': f'servo = "{servo}"',
+        "log_sync_interval = -4": f"log_sync_interval = {log_sync_interval}",
+        "log_min_delay_req_interval = -4": f"log_min_delay_req_interval = {log_sync_interval}",
+        "log_min_pdelay_req_interval = -4": f"log_min_pdelay_req_interval = {log_sync_interval}",
+        "time_error_ns = 1000000": f"time_error_ns = {time_error_ns}",
+        "frequency_error_ppb = 50000": f"frequency_error_ppb = {frequency_error_ppb}",
+    }
+    for old, new in swaps.items():
+        if old not in text:
+            raise ValueError(f"{EXAMPLE} no longer has {old!r}")
+        text = text.replace(old, new)
+    return text
+
+
+class PtpbridgeSlave(PtpbridgeGm):
+    """Our daemon with `[discipline] source = "ptp"`: the same process, read for its slave section."""
+
+    def slave(self) -> dict[str, Any]:
+        section: dict[str, Any] = self.ptp()["slave"]
+        return section
+
+    def true_time_error_ns(self) -> int:
+        value = self.slave()["true_time_error_ns"]
+        if value is None:
+            raise AssertionError("no true time error: the served clock is not simulated")
+        return int(value)
+
+
+def _rms(values: list[int]) -> float:
+    return math.sqrt(math.fsum(v * v for v in values) / len(values)) if values else math.nan
+
+
+def follow_once(hosts: list[Any], combo: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One transport/mechanism against one ptp4l grandmaster; each slave collected for args.seconds.
+
+    E2E: both slaves at once (h2 ours, h3 ptp4l). P2P is a link mechanism and a
+    bridge is no transparent clock: a third Pdelay responder makes ptp4l go
+    FAULTY, so there the two slaves take turns on h2 under the same grandmaster.
+    """
+    from nslab.peers import Ptp4l, Ptp4lConfig
+
+    transport, mechanism = combo.split("-")
+    ptp4l_kw: dict[str, Any] = dict(transport=NSLAB_TRANSPORT[transport], delay_mechanism=mechanism.upper(),
+                                    log_sync_interval=-3)
+    gm = Ptp4l(hosts[0], Ptp4lConfig(role="master", **ptp4l_kw), name=f"gm-{combo}").start()
+    ours = PtpbridgeSlave(hosts[1], slave_config(transport, mechanism, log_sync_interval=-3),
+                          name=f"ours-{combo}")
+    together = mechanism == "e2e"
+    theirs = Ptp4l(hosts[2] if together else hosts[1], Ptp4lConfig(role="slave", guarded=True, **ptp4l_kw),
+                   name=f"slave-{combo}")
+    result: dict[str, Any] = {"concurrent": together}
+    try:
+        ours.start()
+        if together:
+            theirs.start()
+        ours.wait_for_port_state("SLAVE", timeout=40)
+        time.sleep(args.settle)
+        start = time.monotonic()
+        errors: list[int] = []
+        while time.monotonic() - start < args.seconds:
+            errors.append(ours.true_time_error_ns())
+            time.sleep(0.1)
+        status = ours.slave()
+        port = status["ports"][0] if status["ports"] else {}
+        result.update({"ours_samples": len(errors), "ours_rms_ns": _rms(errors),
+                       "ours_max_ns": max(abs(e) for e in errors), "ours_mean_ns": math.fsum(errors) / len(errors),
+                       "ours_delay_ns": port.get("mean_path_delay_ns")})
+        if not together:
+            ours.stop()
+            theirs.start()
+        locked = theirs.wait_for_state("SLAVE", timeout=40).ts
+        start = max(start, locked + args.settle)
+        time.sleep(max(0.0, start + args.seconds - time.monotonic()))
+        end = start + args.seconds
+        locked_offsets = [o for o in theirs.offsets() if o.servo_state == 2 and start <= o.ts <= end]
+        offsets = [o.offset_ns for o in locked_offsets]
+        delays = [o.path_delay_ns for o in locked_offsets]
+        result.update({"ptp4l_samples": len(offsets), "ptp4l_rms_ns": _rms(offsets),
+                       "ptp4l_max_ns": max((abs(o) for o in offsets), default=math.nan),
+                       "ptp4l_delay_ns": math.fsum(delays) / len(delays) if delays else math.nan})
+        return result
+    finally:
+        theirs.stop()
+        ours.stop()
+        gm.stop()
+
+
+def converge_once(hosts: list[Any], servo: str, args: argparse.Namespace) -> dict[str, Any]:
+    """A fresh slave from +1 ms/+50 ppm at 16 Sync/s; |true TE| sampled every 0.1 s."""
+    from nslab.peers import Ptp4l, Ptp4lConfig
+
+    gm = Ptp4l(hosts[0], Ptp4lConfig(role="master", log_sync_interval=-4, log_min_delay_req_interval=-4),
+               name=f"gm-{servo}").start()
+    ours = PtpbridgeSlave(hosts[1], slave_config(servo=servo), name=f"conv-{servo}")
+    series: list[tuple[float, int]] = []
+    try:
+        gm.wait_for_state("MASTER", timeout=20)
+        ours.start()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < args.converge_seconds:
+            series.append((time.monotonic() - t0, ours.true_time_error_ns()))
+            time.sleep(0.1)
+    finally:
+        ours.stop()
+        gm.stop()
+    out: dict[str, Any] = {"samples": len(series)}
+    for threshold in THRESHOLDS_NS:
+        out[f"settle_{threshold}_ns_s"] = settle_time(series, threshold)
+    tail = [e for t, e in series if t >= args.converge_seconds / 2]
+    out["tail_rms_ns"] = _rms(tail)
+    return out
+
+
+def settle_time(series: list[tuple[float, int]], threshold_ns: int) -> float | None:
+    """When |error| went under threshold for good (the time after its last excursion), or None."""
+    if not series or abs(series[-1][1]) >= threshold_ns:
+        return None
+    last_bad = None
+    for index, (_, error) in enumerate(series):
+        if abs(error) >= threshold_ns:
+            last_bad = index
+    return 0.0 if last_bad is None else series[last_bad + 1][0]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--combos", default=",".join(COMBOS),
+                        help=f"transport-mechanism pairs, comma-separated (default {','.join(COMBOS)})")
+    parser.add_argument("--servos", default=",".join(SERVOS),
+                        help=f"servo kinds for the convergence runs (default {','.join(SERVOS)}; '' skips)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="collection per combination (default 15)")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds after SLAVE before collecting (default 3)")
+    parser.add_argument("--converge-seconds", type=float, default=15.0,
+                        help="observation per servo from the start (default 15)")
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    import nslab
+
+    results: dict[str, Any] = {"follow": {}, "converge": {}}
+    with nslab.Lab("star", hosts=3) as lab:
+        hosts = lab.host_list
+        for combo in args.combo_list:
+            results["follow"][combo] = follow_once(hosts, combo, args)
+        for servo in args.servo_list:
+            results["converge"][servo] = converge_once(hosts, servo, args)
+    return results
+
+
+def _us(value: float | None) -> str:
+    return "-" if value is None or math.isnan(value) else f"{value / 1000:.3f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} s"
+
+
+def table(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = [f"PTP follow: ptp4l grandmaster (software timestamps, 8 Sync/s); our slave's TRUE time error "
+             f"vs a guarded ptp4l slave's reported offset; {args.seconds:.0f} s after {args.settle:.0f} s settling",
+             f"{'combo':<10} {'ours RMS us':>11} {'ours max us':>11} {'ours mean':>9} {'ptp4l RMS':>9} "
+             f"{'ptp4l max':>9} {'delay us':>8} {'RMS ours/ptp4l':>14}"]
+    for combo, r in results["follow"].items():
+        ratio = r["ours_rms_ns"] / r["ptp4l_rms_ns"] if r["ptp4l_rms_ns"] else math.nan
+        lines.append(f"{combo:<10} {_us(r['ours_rms_ns']):>11} {_us(r['ours_max_ns']):>11} "
+                     f"{_us(r['ours_mean_ns']):>9} {_us(r['ptp4l_rms_ns']):>9} {_us(r['ptp4l_max_ns']):>9} "
+                     f"{_us(r['ptp4l_delay_ns']):>8} {ratio:>14.2f}")
+    if results["converge"]:
+        lines.append(f"Convergence from +1 ms / +50 ppm at 16 Sync/s (UDPv4 E2E), {args.converge_seconds:.0f} s "
+                     "observed; time until |true TE| stays under the threshold")
+        lines.append(f"{'servo':<8} {'< 1 us':>8} {'< 10 us':>8} {'tail RMS us':>11}  reached")
+        for servo, r in results["converge"].items():
+            one, ten = r["settle_1000_ns_s"], r["settle_10000_ns_s"]
+            reached = "1 us" if one is not None else "10 us only" if ten is not None else "neither"
+            lines.append(f"{servo:<8} {_seconds(one):>8} {_seconds(ten):>8} {_us(r['tail_rms_ns']):>11}  {reached}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    args.combo_list = [c for c in args.combos.split(",") if c]
+    args.servo_list = [s for s in args.servos.split(",") if s]
+    bad = [c for c in args.combo_list if c not in COMBOS] + [s for s in args.servo_list if s not in SERVOS]
+    if bad:
+        print(f"ptpbridge bench ptp-follow: unknown {', '.join(bad)} (combos {', '.join(COMBOS)}; "
+              f"servos {', '.join(SERVOS)})", file=sys.stderr)
+        return 2
+    return run_lab_bench("ptp-follow", args, measure, lambda results: table(results, args))
