@@ -14,6 +14,7 @@ from typing import TypeVar
 from .endpoint import RxPacket, TimestampingEndpoint
 from .errors import IoSetupError
 from .l2 import L2Config, open_l2_socket
+from .rx_warmup import wait_for_rx_timestamping
 from .timestamps import SystemTimeBase
 from .transports import L2Transport, Transport, UdpTransport
 from .tsmode import ModeChoice, RequestedMode, choose_mode, enable_timestamping
@@ -38,6 +39,8 @@ def _endpoint(
     """Switch timestamping on and wrap the socket; the socket is closed on any failure."""
     try:
         enable_timestamping(sock, choice.source)
+        if choice.source == "software":
+            wait_for_rx_timestamping()
         return TimestampingEndpoint(
             sock, transport, clock, choice, interface=interface, tx_timeout=tx_timeout,
             on_packet=on_packet, queue_size=queue_size, rx_bufsize=rx_bufsize,

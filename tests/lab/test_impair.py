@@ -28,11 +28,25 @@ def _median(values: list[int]) -> float:
     return float(statistics.median(values))
 
 
-def _phase(cli: Chronyd, skip: int = 4, take: int = 12) -> list[ChronyMeasurement]:
-    """Samples taken after a change: skip a few in flight, then collect."""
+def _phase(cli: Chronyd, skip: int = 4, take: int = 12,
+           min_delay_ns: float = 0.0) -> list[ChronyMeasurement]:
+    """Samples taken after a change: skip a few in flight, then collect.
+
+    ``min_delay_ns`` also skips samples until the round trip shows the new
+    impairment, so a late sample from before the change (a busy machine
+    delays chronyd's polls and log writes) is never taken for one after it.
+    The offsets, the quantity under test, are not used to decide that.
+    """
     start = len(cli.measurements())
-    got = cli.wait_for_measurements(skip + take, timeout=60, after=start)
-    return got[skip:skip + take]
+    cli.wait_for_measurements(skip, timeout=60, after=start)
+    settled = start + skip
+    if min_delay_ns:
+        def reached() -> int | None:
+            found = cli.measurements()
+            return next((i for i in range(settled, len(found))
+                         if found[i].delay_ns >= min_delay_ns), None)
+        settled = cli.wait_for("the new delay in the samples", reached, 60)
+    return cli.wait_for_measurements(take, timeout=60, after=settled)[:take]
 
 
 def test_chrony_sees_asymmetry_and_delay(make_lab: object) -> None:
@@ -43,10 +57,11 @@ def test_chrony_sees_asymmetry_and_delay(make_lab: object) -> None:
         srv.wait_ready()
         with Chronyd.client(client_host, [server_host.ipv4], raw=True, name="imp-cli") as cli:
             base = _phase(cli)
+            base_delay = _median([m.delay_ns for m in base])
             client_host.impair(tx=Netem(delay_ns=1 * MS))
-            asym = _phase(cli)
+            asym = _phase(cli, min_delay_ns=base_delay + 0.5 * MS)
             client_host.impair(tx=Netem(delay_ns=5 * MS), rx=Netem(delay_ns=5 * MS))
-            sym = _phase(cli)
+            sym = _phase(cli, min_delay_ns=base_delay + 5 * MS)
     off0 = _median([m.offset_ns for m in base])
     d0 = _median([m.delay_ns for m in base])
     off1 = _median([m.offset_ns for m in asym])
@@ -109,7 +124,12 @@ def test_delay_jitter_loss_rate(make_lab: object) -> None:
     h1.impair(tx=Netem(delay_ns=3 * MS, jitter_ns=1 * MS))
     delays = [rx - tx for tx, rx in _one_way(lab, 60)]
     assert len(delays) == 60
-    assert min(delays) >= 2 * MS and max(delays) < 6 * MS
+    # Never early; nine in ten within the jitter band plus 1 ms of forwarding;
+    # a rare straggler may wait for the CPU on a busy 2-core machine.
+    ordered = sorted(delays)
+    assert ordered[0] >= 2 * MS
+    assert ordered[int(0.9 * len(ordered))] < 5 * MS
+    assert ordered[-1] < 25 * MS
     assert max(delays) - min(delays) > 0.5 * MS
     # 50 % loss: binomial(200, 0.5) has sd 7; [60, 140] is > 5 sd wide
     h1.impair(tx=Netem(loss_pct=50.0))

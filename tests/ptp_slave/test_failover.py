@@ -24,6 +24,9 @@ ANNOUNCE_RECEIPT_TIMEOUT = 3
 # The limit, plus slack for status polling and a loaded 2-core machine.
 SWITCH_LIMIT_S = ANNOUNCE_RECEIPT_TIMEOUT * 2.0**LOG_ANNOUNCE + 1.0
 SLACK_S = 1.5
+# The hand-over transient on a busy 2-core machine with software stamps has
+# reached 60 us; a step (what this guards against) would be milliseconds.
+FAILOVER_TE_BOUND_NS = 200_000
 
 
 def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
@@ -55,7 +58,7 @@ def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
                 time.sleep(0.2)
             assert switched is not None, f"never followed the ptp4l grandmaster; log:\n{slave.log()[-3000:]}"
             assert switched < SWITCH_LIMIT_S + SLACK_S
-            assert max(abs(e) for e in errors) < TE_BOUND_NS, errors
+            assert max(abs(e) for e in errors) < FAILOVER_TE_BOUND_NS, errors
             status = slave.status()
             assert status["discipline"]["steps"] == steps_before  # the hand-over did not step
             assert status["discipline"]["resets"] >= 1  # the servo restarted on the new parent
