@@ -6,13 +6,13 @@ The daemon starts `python -m ptpbridge.daemon.ntp_worker --ipc-fd N
 workers, already in their SO_REUSEPORT group with the address-hash
 program attached), then sends the config. The worker:
 
-* receives each request with its kernel RX timestamp (I/O layer), maps it
-  into the daemon's clock (hardware stamps are clock time already; software
-  ones go through the daemon's ClockMap) and on to UTC through its copy of
-  the daemon's timebase;
+* receives requests in batches with their kernel RX timestamps
+  (ntp_batch), maps each into the daemon's clock (hardware stamps are clock
+  time already; software ones go through the daemon's ClockMap) and on to
+  UTC through its copy of the daemon's timebase;
 * lets the sans-IO core decide, reads the clock as late as it can for a
-  basic reply's transmit timestamp, sends, and gives the kernel TX
-  timestamp of the reply back to the core for interleaved mode. Only
+  basic reply's transmit timestamp, sends the batch, and gives the kernel
+  TX timestamp of a reply back to the core for interleaved mode. Only
   replies to requests in interleaved form (RFC 9769: origin neither zero
   nor the request's own transmit timestamp) are TX-timestamped: an
   interleaved client sends every request in that form, so it gets every
@@ -30,24 +30,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
-import functools
+import dataclasses
 import logging
 import os
 import signal
 import socket
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from ptpbridge.config.ntp import NtpConfig
-from ptpbridge.core.ntp import NtpServerCore, ReplyKind, TransmitFill
+from ptpbridge.core.ntp import NtpServerCore
 from ptpbridge.daemon import ntp_ipc
+from ptpbridge.daemon.ntp_batch import BatchSocket, SourceCounts
+from ptpbridge.daemon.ntp_batch import asks_interleaved as asks_interleaved
 from ptpbridge.daemon.ntp_clockmap import ClockMap
 from ptpbridge.daemon.ntp_settings import core_config
 from ptpbridge.daemon.ntp_state import state_from_json
-from ptpbridge.io import IoCounters, RxPacket, TxHandle, UdpAddress
-from ptpbridge.io.endpoint import TimestampingEndpoint
+from ptpbridge.io import IoCounters
 from ptpbridge.io.transports import UdpTransport
 from ptpbridge.io.tsmode import choose_mode, enable_timestamping
 from ptpbridge.io.udp import Family, interface_index
@@ -59,15 +59,7 @@ PR_SET_PDEATHSIG = 1
 # Counters are pushed at most this often, and only when they changed.
 PUSH_INTERVAL_S = 0.2
 # How long a reply's kernel TX timestamp may take before it is given up on.
-TX_TIMEOUT_S = 0.1
-_TIMESTAMPED = (ReplyKind.BASIC, ReplyKind.INTERLEAVED)
-_ZERO64 = bytes(8)
-
-
-def asks_interleaved(request: bytes) -> bool:
-    """RFC 9769's interleaved form: origin (octets 24-31) neither zero nor the transmit timestamp (40-47)."""
-    origin = request[24:32]
-    return origin != _ZERO64 and origin != request[40:48]
+TX_TIMEOUT_NS = 100_000_000
 
 
 def die_with_parent(parent: int) -> None:
@@ -86,21 +78,32 @@ class TimeView:
         self.map = clock_map
         self.timebase = timebase
         self.timescale = timescale
+        self.utc_map = self._utc_map()
+
+    def _utc_map(self) -> ClockMap:
+        """The map straight to UTC: the timebase's offset, constant until the next update, folded in."""
+        shift = self.timebase.to_utc_ns(self.map.clock_ns, self.timescale) - self.map.clock_ns
+        return dataclasses.replace(self.map, clock_ns=self.map.clock_ns + shift)
 
     def from_system_ns(self, realtime_ns: int) -> int:
         """The I/O layer's hook for software timestamps."""
         return self.map.from_system_ns(realtime_ns)
 
+    def system_to_utc(self, realtime_ns: int) -> int:
+        """UTC of a kernel software timestamp, in one step (the per-packet path)."""
+        return self.utc_map.from_system_ns(realtime_ns)
+
     def to_utc(self, clock_ns: int) -> int:
         return self.timebase.to_utc_ns(clock_ns, self.timescale)
 
     def now_utc(self) -> int:
-        return self.timebase.to_utc_ns(self.map.now_ns(), self.timescale)
+        return self.utc_map.now_ns()
 
     def update(self, message: ntp_ipc.Message) -> None:
         self.map = ClockMap.from_json(message["clock_map"])
         self.timebase.utc_offset_s = int(message["utc_offset_s"])
         self.timescale = Timescale(message["timescale"])
+        self.utc_map = self._utc_map()
 
 
 class Worker:
@@ -109,11 +112,9 @@ class Worker:
     def __init__(self, config: NtpConfig, workers: int, time_view: TimeView) -> None:
         self.core = NtpServerCore(core_config(config, workers))
         self.time = time_view
-        self.endpoints: list[TimestampingEndpoint[UdpAddress]] = []
+        self.sockets: list[BatchSocket] = []
         self.listen: list[dict[str, Any]] = []
-        self.rx_sources = {"hardware": 0, "software": 0, "daemon": 0}
-        self.tx_sources = {"hardware": 0, "software": 0, "none": 0}
-        self.late_transmit = 0
+        self.sources = SourceCounts()
         self.interleave = config.interleave
         self.mode = config.timestamping
 
@@ -130,65 +131,25 @@ class Worker:
                 raise
             family: Family = "ipv4" if sock.family == socket.AF_INET else "ipv6"
             transport = UdpTransport(family, interface_index(interface, "serve NTP"))
-            # The callback needs the endpoint it answers on, which exists only after it.
-            slot: list[TimestampingEndpoint[UdpAddress]] = []
-            endpoint: TimestampingEndpoint[UdpAddress] = TimestampingEndpoint(
-                sock, transport, self.time, choice, interface=interface, tx_timeout=TX_TIMEOUT_S,
-                on_packet=functools.partial(self.on_packet, slot))
-            slot.append(endpoint)
-            self.endpoints.append(endpoint)
+            self.sockets.append(BatchSocket(sock, transport, choice.source, self.time, self.core, self.sources,
+                                            interleave=self.interleave, tx_timeout_ns=TX_TIMEOUT_NS))
             self.listen.append({"interface": interface, "address": spec["address"],
                                 "port": sock.getsockname()[1], "timestamping": choice.source,
                                 "reason": choice.reason})
-
-    # -- the packet path ----------------------------------------------------
-
-    def on_packet(self, slot: list[TimestampingEndpoint[UdpAddress]], packet: RxPacket[UdpAddress]) -> None:
-        stamp = packet.timestamp
-        view = self.time
-        if stamp is None:
-            rx_utc = view.now_utc()
-            self.rx_sources["daemon"] += 1
-        else:
-            rx_utc = view.to_utc(stamp.ns)
-            self.rx_sources[stamp.source] += 1
-        addr = packet.addr
-        client = (addr[0], addr[1])
-        decision = self.core.handle(packet.data, client, rx_utc, time.monotonic_ns())
-        if decision.reply is None:
-            return
-        want_tx = self.interleave and decision.kind in _TIMESTAMPED and asks_interleaved(packet.data)
-        endpoint = slot[0]
-        if decision.transmit is TransmitFill.LATE:
-            # Nothing but the patch (and MAC) between this clock read and the send.
-            handle = endpoint.send(decision.finalize(view.now_utc()), addr, timestamp=want_tx)
-            self.late_transmit += 1
-        else:
-            handle = endpoint.send(bytes(decision.reply), addr, timestamp=want_tx)
-        if want_tx and handle.key is not None:
-            handle.add_done_callback(functools.partial(self.on_tx, client, decision.reply_id))
-
-    def on_tx(self, client: tuple[str, int], reply_id: int, handle: TxHandle) -> None:
-        stamp = handle.result()
-        if stamp is None:
-            self.tx_sources["none"] += 1
-            return
-        self.tx_sources[stamp.source] += 1
-        self.core.record_tx(client, reply_id, self.time.to_utc(stamp.ns))
 
     # -- reports --------------------------------------------------------------
 
     def counters(self) -> ntp_ipc.Message:
         io = IoCounters()
-        for endpoint in self.endpoints:
-            for name, value in endpoint.counters.as_dict().items():
+        for batch in self.sockets:
+            for name, value in batch.counters.as_dict().items():
                 setattr(io, name, getattr(io, name) + value)
         core = self.core
         return {
             "type": "counters",
             "core": core.counters.as_dict(),
-            "timestamps": {"rx": dict(self.rx_sources), "tx": dict(self.tx_sources),
-                           "transmit_read_late": self.late_transmit},
+            "timestamps": {"rx": dict(self.sources.rx), "tx": dict(self.sources.tx),
+                           "transmit_read_late": self.sources.late_transmit},
             "io": io.as_dict(),
             "clients": len(core.clients.table),
             "interleave_entries": len(core.interleave),
@@ -199,8 +160,8 @@ class Worker:
         return [rec.as_dict() for rec in self.core.clients.snapshot()]
 
     def close(self) -> None:
-        for endpoint in self.endpoints:
-            endpoint.close()
+        for batch in self.sockets:
+            batch.close()
 
 
 async def serve(ipc_fd: int) -> int:

@@ -8,7 +8,9 @@ A RecvRing takes up to `count` datagrams with their sender (sockaddr) and
 control messages (the kernel RX timestamp) in one recvmmsg; a SendRing
 sends `k` prepared datagrams of one size, each to its own sockaddr, in one
 sendmmsg; a SendBatch sends prepared datagrams to one IPv4 server, each
-from its own source address (IP_PKTINFO). Data, addresses and the
+from its own source address (IP_PKTINFO); SendSlots sends datagrams of
+their own lengths, each to its own sockaddr and each with or without one
+prepared control message (a server's replies, some TX-timestamped). Data, addresses and the
 per-message results are exposed as memoryviews and read with precompiled
 structs: a ctypes attribute access per field would cost more than the rest
 of the work.
@@ -230,6 +232,78 @@ class SendRing:
             sent += n
             done += n
         return sent, failed, last_errno
+
+
+_SIZE_T: Final = struct.Struct("@N")
+_IOV_SIZE: Final = ctypes.sizeof(_Iovec)
+_OFF_IOV_LEN: Final = _Iovec.iov_len.offset
+
+
+class SendSlots:
+    """`count` datagrams of up to `size` octets: own length, own sockaddr, `control` on or off.
+
+    Callers write datagram i at ``data[i * size]`` and its whole sockaddr
+    at ``names[i * name_size]`` (as RecvRing's ``name(j)`` gives it), then
+    ``use(i, length, control)``; every slot holds the same prepared
+    control message, sent only where asked for.
+    """
+
+    def __init__(self, count: int, size: int, family: int, control: bytes = b"") -> None:
+        self.count = count
+        self.size = size
+        self.name_size = SOCKADDR_SIZE[family]
+        self._control_len = len(control)
+        self._data, self.data = _buffer(count * size)
+        self._names, self.names = _buffer(count * self.name_size)
+        self._control, ctl = _buffer(max(1, count * len(control)))
+        self._iov = (_Iovec * count)()
+        self._iovs = memoryview(self._iov).cast("B")
+        # What each slot was last set to, so `use` writes the C structs only on a change.
+        self._lengths = [size] * count
+        self._with_control = [False] * count
+        self._msgs = (_Mmsghdr * count)()
+        self._headers = memoryview(self._msgs).cast("B")
+        base, names, cbase = (ctypes.addressof(b) for b in (self._data, self._names, self._control))
+        for i in range(count):
+            self._iov[i].iov_base = base + i * size
+            self._iov[i].iov_len = size
+            ctl[i * len(control):(i + 1) * len(control)] = control
+            hdr = self._msgs[i].msg_hdr
+            hdr.msg_name = names + i * self.name_size
+            hdr.msg_namelen = self.name_size
+            hdr.msg_iov = ctypes.pointer(self._iov[i])
+            hdr.msg_iovlen = 1
+            hdr.msg_control = cbase + i * len(control)
+            hdr.msg_controllen = 0
+
+    def use(self, i: int, length: int, control: bool) -> None:
+        """Slot i sends `length` octets, with the prepared control message or without."""
+        if self._lengths[i] != length:
+            _SIZE_T.pack_into(self._iovs, i * _IOV_SIZE + _OFF_IOV_LEN, length)
+            self._lengths[i] = length
+        if self._with_control[i] != control:
+            _SIZE_T.pack_into(self._headers, i * _MMSG_SIZE + _OFF_CONTROLLEN, self._control_len if control else 0)
+            self._with_control[i] = control
+
+    def send(self, fd: int, k: int) -> list[tuple[int, int]]:
+        """Send slots 0..k-1; (slot, errno) of each the kernel refused (the rest still go)."""
+        n = _libc.sendmmsg(fd, self._msgs, k, MSG_DONTWAIT)  # the whole batch at once, as a rule
+        if n == k:
+            return []
+        failures: list[tuple[int, int]] = []
+        done = 0
+        while done < k:
+            if n < 0:
+                failures.append((done, ctypes.get_errno()))
+                done += 1
+            elif n == 0:
+                failures.extend((i, errno.EAGAIN) for i in range(done, k))
+                break
+            else:
+                done += n
+            if done < k:
+                n = _libc.sendmmsg(fd, ctypes.byref(self._msgs[done]), k - done, MSG_DONTWAIT)
+        return failures
 
 
 class SendBatch:

@@ -121,3 +121,20 @@ def test_interleaved_form_of_a_request() -> None:
         return bytes(24) + origin.to_bytes(8, "big") + bytes(8) + transmit.to_bytes(8, "big")
     assert asks_interleaved(req(5, 9))
     assert not asks_interleaved(req(0, 9)) and not asks_interleaved(req(9, 9))
+
+
+@pytest.mark.parametrize("timescale", ["tai", "utc"])
+def test_time_view_one_step_conversion_equals_map_then_timebase(timescale: str) -> None:
+    """The folded map the packet path uses gives exactly the two-step result, also after an update."""
+    from ptpbridge.daemon.ntp_worker import TimeView
+    from ptpbridge.timebase import Timescale
+
+    rng = random.Random(7)
+    line = ClockMap(1_800_000_000 * NS, 1_800_000_037 * NS + 999, 100_000_000, 100_000_251)
+    view = TimeView(line, Timebase(37), Timescale(timescale))
+    for _ in range(1000):
+        raw = 1_800_000_000 * NS + rng.randrange(-2 * NS, 2 * NS)
+        assert view.system_to_utc(raw) == view.to_utc(view.from_system_ns(raw))
+    view.update({"clock_map": ClockMap(5 * NS, 9 * NS, 3, 4).to_json(), "utc_offset_s": 36, "timescale": timescale})
+    for raw in (0, 5 * NS, 5 * NS + 1, 7 * NS + 2):
+        assert view.system_to_utc(raw) == view.to_utc(view.from_system_ns(raw))

@@ -15,6 +15,12 @@ Each request is checked in this order, and ends in exactly one counter
 6. the reply: interleaved when the request refers to a previous response
    whose kernel transmit timestamp we hold, basic otherwise.
 
+Plain requests (48 octets: no MAC, no extension field) skip the full
+parse when nothing but access control applies (no rate limit, no required
+authentication): one struct read, the same reply builder, the same
+counters; `tests/ntp_core/test_fast_path.py` proves the decisions
+identical to the general path's.
+
 Basic replies leave the transmit timestamp to the I/O layer, which reads
 the clock just before sending and calls `NtpDecision.finalize(tx_utc_ns)`:
 that patches the field and then computes the MAC, in that order. Interleaved
@@ -29,6 +35,7 @@ fields, a KoD is 48 octets, a crypto-NAK 52.
 from __future__ import annotations
 
 import enum
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -55,6 +62,9 @@ from ptpbridge.wire.ntp.timestamps import ns_to_ntp_short, utc_ns_to_ntp64
 ClientAddress = tuple[str, int]
 
 _NAK_TRAILER = KEY_ID.pack(0)
+# What a reply needs of a plain request: poll, origin, receive and transmit timestamps.
+_PLAIN_REQUEST = struct.Struct("!2xb21xQQQ")
+ACCESS_MEMO_MAX = 65536
 
 
 class ReplyKind(enum.Enum):
@@ -120,15 +130,32 @@ def finalize_reply(decision: NtpDecision, tx_utc_ns: int) -> bytes:
 class NtpServerCore:
     """Sans-IO NTP server state: access, rate limits, keys, interleaved timestamps, counters."""
 
+    # Plain requests take the fast path (tests switch it off to compare the two).
+    fast_path = True
+
     def __init__(self, config: NtpServerConfig, state: ServerTimeState | None = None) -> None:
         self.config = config
         self.state = state if state is not None else ServerTimeState.unsynchronised()
+        self._plain_ok = config.ratelimit is None and not config.require_auth
+        # Access verdicts by canonical address for the fast path (the lists never change).
+        self._access_memo: dict[str, bool] = {}
         self.access = AccessControl(config.access)
         self.limiter = RateLimiter(config.ratelimit) if config.ratelimit is not None else None
         self.interleave = InterleaveTable(config.interleave)
         self.keys: Mapping[int, SymmetricKey] = config.keys
         self.counters = ServerCounters()
         self.clients = ClientMonitor(config.monitor_max_clients, config.monitor_max_bytes)
+
+    @property
+    def state(self) -> ServerTimeState:
+        return self._state
+
+    @state.setter
+    def state(self, state: ServerTimeState) -> None:
+        self._state = state
+        # The header fields that change only with the state, computed once per state.
+        self._fixed = (state.leap << 6, state.wire_stratum, state.precision, state.root_delay_short,
+                       state.reference_id, state.reference_ntp64)
 
     def set_state(self, state: ServerTimeState) -> None:
         """New leap/stratum/reference/error budget from the daemon."""
@@ -173,6 +200,15 @@ class NtpServerCore:
             return self._drop(rec, DropReason.MODE_SYMMETRIC)
         if mode != Mode.CLIENT:
             return self._drop(rec, DropReason.MODE_UNEXPECTED)
+        if len(data) == NTP_HEADER_LEN and self._plain_ok and self.fast_path:
+            allowed = self._access_memo.get(name)
+            if allowed is None:
+                if len(self._access_memo) >= ACCESS_MEMO_MAX:
+                    self._access_memo.clear()
+                allowed = self._access_memo[name] = self.access.allowed(addr)
+            if allowed:
+                poll, org, rcv, xmt = _PLAIN_REQUEST.unpack_from(data)
+                return self._reply(rec, version, poll, org, rcv, xmt, rx_utc_ns, None)
         try:
             req = decode(data)
         except NtpParseError:
@@ -203,7 +239,8 @@ class NtpServerCore:
             sign_key = candidate
         elif self.config.require_auth:
             return self._drop(rec, DropReason.AUTH_REQUIRED)
-        return self._reply(rec, req, rx_utc_ns, sign_key)
+        return self._reply(rec, req.version, req.poll, req.origin_ts, req.receive_ts, req.transmit_ts,
+                           rx_utc_ns, sign_key)
 
     def record_tx(self, client: ClientAddress, reply_id: int, tx_utc_ns: int) -> bool:
         """Store the kernel TX timestamp of a sent reply for the client's next interleaved request."""
@@ -254,61 +291,64 @@ class NtpServerCore:
         self.counters.auth_failures += 1
         if not self.config.bad_mac_nak:
             return self._drop(rec, reason)
-        buf = self._header(req, rx_utc_ns, req.transmit_ts, 0)
+        buf = self._header(req.version, req.poll, rx_utc_ns, req.transmit_ts, 0)
         buf += _NAK_TRAILER
         self.counters.replied += 1
         self.counters.crypto_naks += 1
         return NtpDecision(buf, ReplyKind.CRYPTO_NAK, transmit=TransmitFill.LATE, version=req.version)
 
-    def _header(self, req: NtpPacket, rx_utc_ns: int, origin: int, transmit: int) -> bytearray:
-        st = self.state
+    def _header(self, version: int, poll: int, rx_utc_ns: int, origin: int, transmit: int,
+                rx_ntp64: int | None = None) -> bytearray:
+        leap_bits, stratum, precision, root_delay, refid, reference = self._fixed
+        st = self._state
         return bytearray(
             HEADER.pack(
-                first_octet(st.leap, req.version, Mode.SERVER),
-                st.wire_stratum,
-                req.poll if st.poll is None else st.poll,
-                st.precision,
-                st.root_delay_short,
+                leap_bits | (version << 3) | Mode.SERVER,
+                stratum,
+                poll if st.poll is None else st.poll,
+                precision,
+                root_delay,
                 ns_to_ntp_short(st.root_dispersion_at(rx_utc_ns)),
-                st.reference_id,
-                st.reference_ntp64,
+                refid,
+                reference,
                 origin,
-                utc_ns_to_ntp64(rx_utc_ns),
+                utc_ns_to_ntp64(rx_utc_ns) if rx_ntp64 is None else rx_ntp64,
                 transmit,
             )
         )
 
     def _reply(
-        self, rec: ClientRecord, req: NtpPacket, rx_utc_ns: int, sign_key: SymmetricKey | None
+        self, rec: ClientRecord, version: int, poll: int, org: int, rcv: int, xmt: int, rx_utc_ns: int,
+        sign_key: SymmetricKey | None,
     ) -> NtpDecision:
         table = self.interleave
         enabled = table.config.enabled
         prev_tx: int | None = None
-        org = req.origin_ts
-        if enabled and org != 0 and org != req.transmit_ts:
+        if enabled and org != 0 and org != xmt:
             prev_tx = table.transmit_for(rec.address, org)
+        # The receive timestamp as written, which also names this exchange for record_tx.
+        reply_id = utc_ns_to_ntp64(rx_utc_ns)
         if prev_tx is not None:
             # RFC 9769: origin carries the client's receive timestamp of our
             # previous response, transmit the precise TX time of that response.
-            buf = self._header(req, rx_utc_ns, req.receive_ts, utc_ns_to_ntp64(prev_tx))
+            buf = self._header(version, poll, rx_utc_ns, rcv, utc_ns_to_ntp64(prev_tx), reply_id)
             kind, fill = ReplyKind.INTERLEAVED, TransmitFill.FINAL
             self.counters.interleaved_replies += 1
             rec.interleaved += 1
         else:
-            buf = self._header(req, rx_utc_ns, req.transmit_ts, 0)
+            buf = self._header(version, poll, rx_utc_ns, xmt, 0, reply_id)
             kind, fill = ReplyKind.BASIC, TransmitFill.LATE
-        reply_id = utc_ns_to_ntp64(rx_utc_ns)
         if enabled:
             table.save_receive(rec.address, reply_id)
         if sign_key is not None:
             buf += KEY_ID.pack(sign_key.key_id)
             if fill is TransmitFill.FINAL:
-                buf += compute_digest(sign_key, buf[:NTP_HEADER_LEN], req.version)
+                buf += compute_digest(sign_key, buf[:NTP_HEADER_LEN], version)
             else:
-                buf += bytes(digest_len(sign_key, req.version))
+                buf += bytes(digest_len(sign_key, version))
             self.counters.authenticated_replies += 1
         self.counters.replied += 1
-        return NtpDecision(buf, kind, None, fill, reply_id, sign_key, req.version)
+        return NtpDecision(buf, kind, None, fill, reply_id, sign_key, version)
 
     # -- monitoring -------------------------------------------------------
 
