@@ -20,17 +20,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ptpbridge.config.base import StrictModel
 
 # The servo "auto" picks, per source; `ptpbridge bench servo` is the evidence.
 DEFAULT_SERVO: dict[str, str] = {"none": "linreg", "system": "linreg", "ptp": "linreg"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class DisciplineConfig(_Strict):
+class DisciplineConfig(StrictModel):
     """How the daemon steers the clock it serves; absent, the clock runs free."""
 
     source: Literal["none", "system", "ptp"] = "none"

@@ -6,17 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from ptpbridge.config.base import StrictModel
 from ptpbridge.config.discipline import DisciplineConfig
 from ptpbridge.config.ntp import NtpConfig
 from ptpbridge.config.ptp import PtpConfig
 
 DEFAULT_CONTROL_SOCKET = Path("/run/ptpbridge/control.sock")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class SimulatedClockConfig(StrictModel):

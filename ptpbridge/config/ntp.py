@@ -18,17 +18,15 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from ptpbridge.config.base import StrictModel
 
 # "allow all" in chrony: every IPv4 and IPv6 address.
 ALL_ADDRESSES = ("0.0.0.0/0", "::/0")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class NtpRateLimitConfig(_Strict):
+class NtpRateLimitConfig(StrictModel):
     """chrony's `ratelimit`: a response per 2**interval s, `burst` in reserve, 1 in 2**leak leaks."""
 
     interval: int = Field(3, ge=-19, le=12)
@@ -54,7 +52,7 @@ def _prefixes(values: list[str]) -> list[str]:
     return out
 
 
-class NtpConfig(_Strict):
+class NtpConfig(StrictModel):
     """NTP server on the daemon's clock; present in the file means enabled."""
 
     enabled: bool = True

@@ -25,24 +25,19 @@ import ipaddress
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN
+from ptpbridge.config.base import StrictModel
+from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN, LOG_SYNC_INTERVAL_MIN
 from ptpbridge.wire.ptp.constants import TimeSource
 from ptpbridge.wire.ptp.values import ClockIdentity
 
-# The shortest Sync interval the core's two-step master is proven at (128/s).
-LOG_SYNC_INTERVAL_MIN = -7
 _MAC_RE = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 Profile = Literal["default", "enterprise"]
 Transport = Literal["udpv4", "udpv6", "l2"]
 DelayMechanismName = Literal["e2e", "p2p"]
 TimestampingMode = Literal["auto", "hardware", "software"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 def is_mac(text: str) -> bool:
@@ -61,7 +56,7 @@ def parse_allow_entry(text: str) -> str:
         raise ValueError(f"{text!r} is not an IPv4/IPv6 address or prefix, nor a MAC address") from None
 
 
-class PtpConfig(_Strict):
+class PtpConfig(StrictModel):
     """The PTP grandmaster on the daemon's clock; present in the file means enabled."""
 
     enabled: bool = True

@@ -42,6 +42,18 @@ _TWO_STEP = int(Flag.TWO_STEP)
 _UNICAST = int(Flag.UNICAST)
 
 
+def _response(
+    t: MessageTemplate, sequence_id: int, timestamp_ns: int, requesting: PortIdentity, correction: int, unicast: bool
+) -> bytes:
+    """Patch a Delay_Resp or Pdelay_Resp_Follow_Up template: both carry a correction and a requester."""
+    t.set_sequence_id(sequence_id)
+    t.set_flags(_UNICAST if unicast else 0)
+    t.set_correction(correction)
+    t.set_timestamp_ns(timestamp_ns)
+    t.set_requesting_port_identity(requesting)
+    return bytes(t.buf)
+
+
 class PortMessages:
     """Builders for everything one port sends (except management replies)."""
 
@@ -113,13 +125,7 @@ class PortMessages:
         *,
         unicast: bool = False,
     ) -> bytes:
-        t = self._delay_resp
-        t.set_sequence_id(sequence_id)
-        t.set_flags(_UNICAST if unicast else 0)
-        t.set_correction(correction)
-        t.set_timestamp_ns(receive_ns)
-        t.set_requesting_port_identity(requesting)
-        return bytes(t.buf)
+        return _response(self._delay_resp, sequence_id, receive_ns, requesting, correction, unicast)
 
     def announce(
         self,
@@ -192,10 +198,4 @@ class PortMessages:
         *,
         unicast: bool = False,
     ) -> bytes:
-        t = self._pdelay_resp_fup
-        t.set_sequence_id(sequence_id)
-        t.set_flags(_UNICAST if unicast else 0)
-        t.set_correction(correction)
-        t.set_timestamp_ns(response_origin_ns)
-        t.set_requesting_port_identity(requesting)
-        return bytes(t.buf)
+        return _response(self._pdelay_resp_fup, sequence_id, response_origin_ns, requesting, correction, unicast)

@@ -19,6 +19,7 @@ from typing import Literal, NamedTuple
 
 from ptpbridge.wire.ptp.constants import (
     ETHERTYPE_PTP,
+    ETHERTYPE_VLAN,
     EVENT_MESSAGES,
     EVENT_PORT,
     GENERAL_PORT,
@@ -43,7 +44,7 @@ LINKTYPE_LINUX_SLL2 = 276
 
 _ETHERTYPE_IPV4 = 0x0800
 _ETHERTYPE_IPV6 = 0x86DD
-_VLAN_TAGS = frozenset({0x8100, 0x88A8, 0x9100})
+_VLAN_TAGS = frozenset({ETHERTYPE_VLAN, 0x88A8, 0x9100})
 _IPPROTO_UDP = 17
 # IPv6 extension headers with the common (next header, length in 8-octet units) layout.
 _IPV6_EXTENSIONS = frozenset({0, 43, 60})
@@ -189,13 +190,7 @@ def udp4_frame(
     vlan: int | None = None,
 ) -> object:
     """Ether / [802.1Q] / IPv4 / UDP / ptp, to the default group unless ``dst`` is given."""
-    from scapy.layers.inet import IP, UDP
-
-    mtype = _message_type(ptp)
-    dst = dst or multicast_group(mtype, "udp4")
-    port = udp_port(mtype)
-    ip = IP(src=src, dst=dst, ttl=1) / UDP(sport=port, dport=port) / ptp
-    return _ether(ip, src_mac, _multicast_mac(dst) if ipaddress.ip_address(dst).is_multicast else None, vlan)
+    return _udp_frame(ptp, "udp4", src, dst, src_mac, vlan)
 
 
 def udp6_frame(
@@ -206,14 +201,21 @@ def udp6_frame(
     vlan: int | None = None,
 ) -> object:
     """Ether / [802.1Q] / IPv6 / UDP / ptp."""
-    from scapy.layers.inet import UDP
+    return _udp_frame(ptp, "udp6", src, dst, src_mac, vlan)
+
+
+def _udp_frame(
+    ptp: object, transport: Literal["udp4", "udp6"], src: str, dst: str | None, src_mac: str, vlan: int | None
+) -> object:
+    from scapy.layers.inet import IP, UDP
     from scapy.layers.inet6 import IPv6
 
     mtype = _message_type(ptp)
-    dst = dst or multicast_group(mtype, "udp6")
+    dst = dst or multicast_group(mtype, transport)
     port = udp_port(mtype)
-    ip6 = IPv6(src=src, dst=dst, hlim=1) / UDP(sport=port, dport=port) / ptp
-    return _ether(ip6, src_mac, _multicast_mac(dst) if ipaddress.ip_address(dst).is_multicast else None, vlan)
+    ip = IP(src=src, dst=dst, ttl=1) if transport == "udp4" else IPv6(src=src, dst=dst, hlim=1)
+    udp = ip / UDP(sport=port, dport=port) / ptp
+    return _ether(udp, src_mac, _multicast_mac(dst) if ipaddress.ip_address(dst).is_multicast else None, vlan)
 
 
 def l2_frame(
