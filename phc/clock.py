@@ -8,7 +8,9 @@ satisfy it, so the daemon and the lab swap clocks without knowing which.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
+
+NS_PER_S: Final = 1_000_000_000
 
 
 @dataclass(frozen=True)

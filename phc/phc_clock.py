@@ -17,7 +17,7 @@ import select
 from dataclasses import dataclass
 from types import TracebackType
 
-from phc.clock import OffsetMeasurement
+from phc.clock import NS_PER_S, OffsetMeasurement
 from phc.errors import (
     PhcError,
     PhcNotSupportedError,
@@ -75,7 +75,7 @@ from phc.timestamping import phc_index_of
 from phc.timex_uapi import CLOCK_MONOTONIC, frequency_request, scaled_ppm_to_ppb, step_request, timex
 
 # How long a cached offset may serve from_system_ns before it is measured again.
-_OFFSET_CACHE_NS = 1_000_000_000
+_OFFSET_CACHE_NS = NS_PER_S
 
 
 class ExttsEdge(enum.IntFlag):
@@ -373,7 +373,7 @@ class PhcClock:
             req.phase = ptp_clock_time.from_ns(phase_ns)
         elif period_ns:
             if start_ns is None:
-                start_ns = (self.now_ns() // 1_000_000_000 + 2) * 1_000_000_000
+                start_ns = (self.now_ns() // NS_PER_S + 2) * NS_PER_S
             req.start = ptp_clock_time.from_ns(start_ns)
         if on_ns is not None:
             flags |= PTP_PEROUT_DUTY_CYCLE

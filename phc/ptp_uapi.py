@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import enum
 
+from phc.clock import NS_PER_S
 from phc.ioc import IOR, IOW, IOWR
 
 C_HEADERS = ("linux/ptp_clock.h",)
@@ -51,11 +52,11 @@ class ptp_clock_time(ctypes.Structure):
     ]
 
     def to_ns(self) -> int:
-        return int(self.sec) * 1_000_000_000 + int(self.nsec)
+        return int(self.sec) * NS_PER_S + int(self.nsec)
 
     @classmethod
     def from_ns(cls, ns: int) -> ptp_clock_time:
-        sec, nsec = divmod(ns, 1_000_000_000)
+        sec, nsec = divmod(ns, NS_PER_S)
         return cls(sec=sec, nsec=nsec, reserved=0)
 
 

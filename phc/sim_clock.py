@@ -19,12 +19,11 @@ import threading
 from collections.abc import Callable
 from fractions import Fraction
 
-from phc.clock import OffsetMeasurement
+from phc.clock import NS_PER_S, OffsetMeasurement
 from phc.errors import PhcOutOfRangeError, require_frequency_in_range
 from phc.libc import clock_gettime_ns
 from phc.timex_uapi import CLOCK_REALTIME
 
-_NS_PER_S = 1_000_000_000
 _PPB = Fraction(1, 1_000_000_000)
 # Segments kept for mapping past timestamps (an hour of 1 s wander updates).
 _HISTORY = 4096
@@ -67,7 +66,7 @@ class SimulatedClock:
         time_source: Callable[[], int] | None = None,
         name: str = "sim",
         max_adj_ppb: float = 500_000.0,
-        wander_interval_ns: int = _NS_PER_S,
+        wander_interval_ns: int = NS_PER_S,
     ) -> None:
         if wander_interval_ns <= 0:
             raise PhcOutOfRangeError(name, "create", "wander interval must be positive", errno.EINVAL)
@@ -81,7 +80,7 @@ class SimulatedClock:
         self._adjust = Fraction(0)
         self._adjust_requested = 0.0
         self._wander = Fraction(0)
-        self._wander_sigma = float(wander_ppb_per_sqrt_s) * math.sqrt(wander_interval_ns / _NS_PER_S)
+        self._wander_sigma = float(wander_ppb_per_sqrt_s) * math.sqrt(wander_interval_ns / NS_PER_S)
         self._wander_interval = int(wander_interval_ns)
         self._read_noise = float(read_noise_ns)
         self._wander_rng = random.Random(f"{seed}:wander")

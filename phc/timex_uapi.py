@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ctypes
 
+from phc.clock import NS_PER_S
+
 C_HEADERS = ("linux/time.h", "linux/timex.h")
 LIBC_HEADERS = ("time.h", "sys/timex.h")
 
@@ -42,11 +44,11 @@ class timespec(ctypes.Structure):
     _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
 
     def to_ns(self) -> int:
-        return int(self.tv_sec) * 1_000_000_000 + int(self.tv_nsec)
+        return int(self.tv_sec) * NS_PER_S + int(self.tv_nsec)
 
     @classmethod
     def from_ns(cls, ns: int) -> timespec:
-        sec, nsec = divmod(ns, 1_000_000_000)
+        sec, nsec = divmod(ns, NS_PER_S)
         return cls(tv_sec=sec, tv_nsec=nsec)
 
 
@@ -107,5 +109,5 @@ def step_request(delta_ns: int) -> timex:
     [0, 1e9); floor division keeps it there for negative steps too
     (-1 ns is -1 s + 999999999 ns).
     """
-    sec, nsec = divmod(int(delta_ns), 1_000_000_000)
+    sec, nsec = divmod(int(delta_ns), NS_PER_S)
     return timex(modes=ADJ_SETOFFSET | ADJ_NANO, time=timeval(tv_sec=sec, tv_usec=nsec))

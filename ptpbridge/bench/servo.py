@@ -31,7 +31,6 @@ from ptpbridge.config.discipline import DEFAULT_SERVO, DisciplineConfig
 from ptpbridge.core.servo import SERVO_KINDS
 from ptpbridge.core.servo.simulate import (
     EPOCH_NS,
-    NS_PER_S,
     Scenario,
     SimulationResult,
     compare,
@@ -39,7 +38,7 @@ from ptpbridge.core.servo.simulate import (
 )
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.discipline import ClockDiscipline
-from ptpbridge.timebase import Timebase, Timescale
+from ptpbridge.timebase import NS_PER_S, Timebase, Timescale
 
 DESCRIPTION = "servos side by side (PTP scenarios, system-clock source) and the drift file, simulated"
 

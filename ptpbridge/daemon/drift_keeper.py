@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ptpbridge.daemon.drift_file import DriftFileError, read_drift, write_drift
+from ptpbridge.timebase import NS_PER_S
 
 log = logging.getLogger("ptpbridge.discipline")
 
-NS_PER_S = 1_000_000_000
 WRITE_INTERVAL_NS = 60 * NS_PER_S
 # Locked outputs averaged before a value is worth storing.
 MIN_LOCKED_SAMPLES = 8

@@ -34,6 +34,7 @@ from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE, TxReport, tx_report
 from ptpbridge.io.mmsg import CMSG_STAMPS, MSG_TRUNC, NAME_SLOT, RecvRing, SendSlots, address_of
 from ptpbridge.io.timestamps import TimestampSource
 from ptpbridge.io.transports import UdpTransport
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ntp.packet import OFFSET_TRANSMIT_TS
 from ptpbridge.wire.ntp.timestamps import utc_ns_to_ntp64
 
@@ -41,7 +42,6 @@ log = logging.getLogger("ptpbridge.ntp.worker")
 
 BATCH: Final = 64  # datagrams per wake-up: the loop's other work waits at most one batch
 SLOT: Final = 1536  # an Ethernet payload: larger requests are counted as truncated
-NS_PER_S: Final = 1_000_000_000
 _TIMESTAMPED: Final = (ReplyKind.BASIC, ReplyKind.INTERLEAVED)
 _ZERO64: Final = bytes(8)
 _TS: Final = struct.Struct("!Q")

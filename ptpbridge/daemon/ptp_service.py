@@ -59,6 +59,7 @@ from ptpbridge.daemon.ptp_transport import (
 from ptpbridge.daemon.ptp_unicast import UnicastDelayResponder
 from ptpbridge.io import IoSetupError, RxPacket, TxHandle, UdpAddress
 from ptpbridge.io.timestamps import TimestampSource
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ptp.constants import Flag, MessageType
 
 if TYPE_CHECKING:
@@ -67,7 +68,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ptpbridge.ptp")
 
 MS_PER_S = 1000
-NS_PER_S = 1_000_000_000
 _DELAY_RESP = MessageType.DELAY_RESP
 # unicastFlag within octet 6 (the high octet of flagField).
 _UNICAST_OCTET_BIT = int(Flag.UNICAST) >> 8

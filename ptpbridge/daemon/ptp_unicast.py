@@ -53,7 +53,7 @@ from ptpbridge.io.mmsg import (
     address_of,
 )
 from ptpbridge.io.timestamps import TimestampSource
-from ptpbridge.timebase import Timebase
+from ptpbridge.timebase import NS_PER_S, Timebase
 from ptpbridge.wire.ptp.constants import (
     BODY_LEN,
     EVENT_PORT,
@@ -69,7 +69,6 @@ log = logging.getLogger("ptpbridge.ptp")
 
 DELAY_REQ_LEN = HEADER_LEN + BODY_LEN[MessageType.DELAY_REQ]
 DELAY_RESP_LEN = HEADER_LEN + BODY_LEN[MessageType.DELAY_RESP]
-NS_PER_S = 1_000_000_000
 # Datagrams per wake-up: the loop's other work (a due Sync, a Follow_Up) waits at most one batch.
 BATCH = 64
 SLOT = 1536  # an Ethernet payload: larger datagrams are counted as truncated

@@ -23,7 +23,6 @@ from ptpbridge.daemon.control import ControlError, request
 from ptpbridge.demo.table import fmt_ns, render_table, rms
 
 LAB_NAME = "demo"
-NS_PER_S = 1_000_000_000
 # 8 Sync/s, 4 Announce/s, 3 missed Announces before a port gives up: lab-fast.
 LOG_SYNC_INTERVAL = -3
 LOG_ANNOUNCE_INTERVAL = -2

@@ -26,6 +26,8 @@ from phc.net_tstamp import (
     SOL_PACKET,
 )
 
+from ptpbridge.timebase import NS_PER_S
+
 from .timestamps import TimestampSource
 
 # struct scm_timestamping for SO_TIMESTAMPING_OLD: three struct timespec of C longs.
@@ -44,7 +46,6 @@ ANCILLARY_BUFSIZE = (
     + 64  # slack for a cmsg we did not ask for, so ours is never truncated
 )
 
-NS_PER_S = 1_000_000_000
 Ancillary = Iterable[tuple[int, int, bytes]]
 
 

@@ -29,6 +29,7 @@ from typing import Final
 from phc.net_tstamp import SCM_TIMESTAMPING
 from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE, pick, scm_timestamps
 from ptpbridge.io.timestamps import TimestampSource
+from ptpbridge.timebase import NS_PER_S
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -46,7 +47,6 @@ _CMSG_HDR: Final = struct.Struct("@Nii")
 # where the RX timestamp sits when it is the only control message, as it normally is.
 CMSG_STAMPS: Final = struct.Struct("@Nii6l")
 _ALIGN: Final = ctypes.sizeof(ctypes.c_size_t)
-_NS_PER_S: Final = 1_000_000_000
 _SA_FAMILY: Final = struct.Struct("=H")  # host order
 _SOCKADDR_PORT: Final = struct.Struct("!H")  # sin_port / sin6_port, after the family
 _SOCKADDR_FLOW: Final = struct.Struct("!I")  # sin6_flowinfo
@@ -150,7 +150,7 @@ class RecvRing:
         if controllen >= CMSG_STAMPS.size:
             length, level, kind, s0, n0, _s1, _n1, s2, n2 = CMSG_STAMPS.unpack_from(view, offset)
             if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPING and length >= CMSG_STAMPS.size:
-                value = s2 * _NS_PER_S + n2 if source == "hardware" else s0 * _NS_PER_S + n0
+                value = s2 * NS_PER_S + n2 if source == "hardware" else s0 * NS_PER_S + n0
                 return value if value != 0 else None
         end = offset + controllen
         while offset + _CMSG_HDR.size <= end:

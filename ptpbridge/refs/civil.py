@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime
 
-NS_PER_S = 1_000_000_000
+from ptpbridge.timebase import NS_PER_S
+
 SECONDS_PER_DAY = 86_400
 # 1900-01-01 to 1970-01-01: 70 years of 365 days plus 17 leap days (RFC 5905, section 6).
 NTP_UNIX_OFFSET_S = 2_208_988_800

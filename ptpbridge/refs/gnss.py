@@ -33,10 +33,10 @@ import enum
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ptpbridge.refs.civil import NS_PER_S
 from ptpbridge.refs.gpsd import GpsdStream, GpsdTpv, label_from_tpv
 from ptpbridge.refs.labels import TimeLabel, Unlabelled, label_from_rmc, label_from_zda
 from ptpbridge.refs.nmea import MAX_SENTENCE, Gga, NmeaStream, Rmc, Zda
+from ptpbridge.timebase import NS_PER_S
 
 
 class LabelConvention(enum.Enum):

@@ -17,11 +17,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ptpbridge.refs.civil import NS_PER_S, days_since_epoch
+from ptpbridge.refs.civil import days_since_epoch
 from ptpbridge.refs.errors import GpsdError
 from ptpbridge.refs.labels import TimeLabel, Unlabelled, label_at
 from ptpbridge.refs.lines import LineFramer
 from ptpbridge.refs.nmea import CivilDate, TimeOfDay
+from ptpbridge.timebase import NS_PER_S
 
 # TAI - GPS time: GPS time began equal to UTC on 1980-01-06, when TAI - UTC was 19 s.
 TAI_MINUS_GPS_S = 19

@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ptpbridge.refs.civil import (
-    NS_PER_S,
     SECONDS_PER_DAY,
     format_utc,
     ntp_to_utc_ns,
 )
 from ptpbridge.refs.errors import LeapFileError
 from ptpbridge.refs.tzleap import parse_tz_leapseconds
-from ptpbridge.timebase import LeapState
+from ptpbridge.timebase import NS_PER_S, LeapState
 
 # Where tzdata puts its copies (Debian's tzdata package ships both).
 SYSTEM_LEAP_FILES = ("/usr/share/zoneinfo/leap-seconds.list", "/usr/share/zoneinfo/leapseconds")

@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ptpbridge.refs.civil import NS_PER_S, SECONDS_PER_DAY
+from ptpbridge.refs.civil import SECONDS_PER_DAY
 from ptpbridge.refs.leapfile import LeapEvent, LeapTable
-from ptpbridge.timebase import LeapState, Timebase
+from ptpbridge.timebase import NS_PER_S, LeapState, Timebase
 
 DEFAULT_WINDOW_NS = 12 * 3600 * NS_PER_S
 MAX_WINDOW_NS = SECONDS_PER_DAY * NS_PER_S

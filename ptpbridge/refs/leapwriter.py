@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ptpbridge.refs.civil import NS_PER_S, SECONDS_PER_DAY, format_utc, utc_ns_to_ntp
+from ptpbridge.refs.civil import SECONDS_PER_DAY, format_utc, utc_ns_to_ntp
 from ptpbridge.refs.leapfile import hash_words
+from ptpbridge.timebase import NS_PER_S
 
 
 def _ntp(utc_ns: int, what: str) -> int:

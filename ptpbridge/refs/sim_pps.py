@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection
 
 from phc.phc_clock import ExttsEdge, ExttsEvent
 from phc.sim_clock import SimulatedClock
-from ptpbridge.refs.civil import NS_PER_S
+from ptpbridge.timebase import NS_PER_S
 
 
 def _realtime_ns() -> int:

@@ -20,9 +20,10 @@ import time
 import tty
 from collections.abc import Callable, Collection, Sequence
 
-from ptpbridge.refs.civil import NS_PER_S, SECONDS_PER_DAY, civil_date
+from ptpbridge.refs.civil import SECONDS_PER_DAY, civil_date
 from ptpbridge.refs.gnss import LabelConvention
 from ptpbridge.refs.nmea import checksum
+from ptpbridge.timebase import NS_PER_S
 
 # A made-up position; only the time fields matter here.
 _POSITION = "4916.4500,N,12311.1200,W"

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ptpbridge.refs.civil import NS_PER_S, SECONDS_PER_DAY, utc_seconds
+from ptpbridge.refs.civil import SECONDS_PER_DAY, utc_seconds
 from ptpbridge.refs.errors import LeapFileError
+from ptpbridge.timebase import NS_PER_S
 
 # TAI - UTC from 1972-01-01 00:00:00 UTC (IERS leap-seconds.list, first entry).
 UTC_1972_OFFSET_S = 10

@@ -11,8 +11,7 @@ from ptpbridge.core.ptp.config import ClockConfig, PortConfig
 from ptpbridge.sim.network import LinkModel, Network, Segment, SimAddress
 from ptpbridge.sim.node import SimNode
 from ptpbridge.sim.scheduler import Scheduler
-
-NS_PER_S = 1_000_000_000
+from ptpbridge.timebase import NS_PER_S
 # Simulated true time starts at a plausible TAI instant (2024), not at 0.
 DEFAULT_EPOCH_NS = 1_704_067_237 * NS_PER_S
 

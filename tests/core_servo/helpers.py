@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from phc import SimulatedClock
 from ptpbridge.core.servo import Servo, ServoOutput
+from ptpbridge.timebase import NS_PER_S
 
-NS_PER_S = 1_000_000_000
 EPOCH = 1_700_000_000 * NS_PER_S
 
 

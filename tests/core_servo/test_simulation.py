@@ -11,13 +11,13 @@ import pytest
 
 from ptpbridge.core.servo import ServoConfig, ServoOutput, ServoState, ServoStatus
 from ptpbridge.core.servo.simulate import (
-    NS_PER_S,
     Scenario,
     convergence_time,
     format_table,
     simulate,
     standard_scenarios,
 )
+from ptpbridge.timebase import NS_PER_S
 
 SERVOS = ("pi", "linreg")
 FAST = NS_PER_S // 16

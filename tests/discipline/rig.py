@@ -10,9 +10,8 @@ from ptpbridge.config.discipline import DisciplineConfig
 from ptpbridge.core.servo import ServoOutput
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.discipline import ClockDiscipline
-from ptpbridge.timebase import Timebase, Timescale
+from ptpbridge.timebase import NS_PER_S, Timebase, Timescale
 
-NS_PER_S = 1_000_000_000
 EPOCH = 1_700_000_000 * NS_PER_S
 
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from ptpbridge.core.ntp.lru import LruTable, capacity_for
+from ptpbridge.timebase import NS_PER_S
 
 _SCALE_BITS: Final = 19
-_NS_PER_S: Final = 1_000_000_000
 # Rough per-client cost of a bucket in the table (object, key, dict slot).
 BUCKET_BYTES_ESTIMATE: Final = 256
 
@@ -71,7 +71,7 @@ class RateLimiter:
 
     def __init__(self, config: RateLimitConfig) -> None:
         self.config = config
-        self._cost = _NS_PER_S << (config.interval + _SCALE_BITS)
+        self._cost = NS_PER_S << (config.interval + _SCALE_BITS)
         self._cap = self._cost * config.burst
         self._leak_mask = (1 << config.leak) - 1
         self.table: LruTable[object, _Bucket] = LruTable(

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ptpbridge.wire.ntp.constants import STRATUM_MAX_SYNCED, STRATUM_UNSYNCHRONISED, Leap
+from ptpbridge.timebase import NS_PER_S
+from ptpbridge.wire.ntp.constants import PHI_PPB, STRATUM_MAX_SYNCED, STRATUM_UNSYNCHRONISED, Leap
 from ptpbridge.wire.ntp.refid import refid_for_source
-from ptpbridge.wire.ntp.timestamps import NS_PER_S, ns_to_ntp_short, utc_ns_to_ntp64
+from ptpbridge.wire.ntp.timestamps import ns_to_ntp_short, utc_ns_to_ntp64
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class ServerTimeState:
     root_delay_ns: int = 0
     # Root dispersion at `reference_utc_ns`, growing by `dispersion_rate_ppb` after it.
     root_dispersion_ns: int = 0
-    dispersion_rate_ppb: int = 15_000
+    dispersion_rate_ppb: int = PHI_PPB
     # UTC time of the last clock update; None: never updated (sent as 0).
     reference_utc_ns: int | None = None
     precision: int = -20
@@ -59,7 +60,7 @@ class ServerTimeState:
         leap: Leap = Leap.NONE,
         root_delay_ns: int = 0,
         root_dispersion_ns: int = 0,
-        dispersion_rate_ppb: int = 15_000,
+        dispersion_rate_ppb: int = PHI_PPB,
         precision: int = -20,
     ) -> ServerTimeState:
         """A synchronised state; `source` is an ASCII code (PHC, GPS, PPS, LOCL) or upstream IP."""

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The client algorithms' parameters, in integer ns, with RFC 5905 (section 7.2) defaults.
 
-These are tunables of the mitigation algorithms, not wire protocol numbers
-(those live in ptpbridge.wire.ntp.constants): a deployment may want another
+These are tunables of the mitigation algorithms, defaulting to the RFC's
+values in ptpbridge.wire.ntp.constants: a deployment may want another
 distance threshold or survivor count, as chrony's `maxdistance` and
 `minsources` allow. The helpers convert the RFC's log2-seconds and
 parts-per-million quantities to ns, rounding error bounds up so they are
@@ -14,7 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ptpbridge.wire.ntp.timestamps import NS_PER_S
+from ptpbridge.timebase import NS_PER_S
+from ptpbridge.wire.ntp.constants import (
+    MAXDISP_NS,
+    MAXDIST_NS,
+    MINDISP_NS,
+    NMIN,
+    NSANE,
+    NSTAGE,
+    PGATE,
+    PHI_PPB,
+)
 
 # Poll exponents we accept: chrony's lowest (1/64 s, for LANs) to RFC 5905's MAXPOLL (36 h).
 POLL_EXP_MIN: Final = -6
@@ -39,16 +49,16 @@ def growth_ns(interval_ns: int, rate_ppb: int) -> int:
 class ClientTuning:
     """Parameters of the filter, poll and selection algorithms (RFC 5905 names in comments)."""
 
-    max_dispersion_ns: int = 16 * NS_PER_S  # MAXDISP: a stage's dispersion never exceeds it
-    min_dispersion_ns: int = 5_000_000  # MINDISP: floor of the delay term of root distance
-    max_distance_ns: int = NS_PER_S  # MAXDIST: sources with a larger root distance are unfit
-    phi_ppb: int = 15_000  # PHI: assumed frequency tolerance, dispersion growth per second
-    filter_stages: int = 8  # NSTAGE
-    min_truechimers: int = 1  # NSANE: fewer survivors of the intersection: no selection
-    min_survivors: int = 3  # NMIN: clustering never prunes below this many
+    max_dispersion_ns: int = MAXDISP_NS  # MAXDISP: a stage's dispersion never exceeds it
+    min_dispersion_ns: int = MINDISP_NS  # MINDISP: floor of the delay term of root distance
+    max_distance_ns: int = MAXDIST_NS  # MAXDIST: sources with a larger root distance are unfit
+    phi_ppb: int = PHI_PPB  # PHI: assumed frequency tolerance, dispersion growth per second
+    filter_stages: int = NSTAGE  # NSTAGE
+    min_truechimers: int = NSANE  # NSANE: fewer survivors of the intersection: no selection
+    min_survivors: int = NMIN  # NMIN: clustering never prunes below this many
     burst_count: int = 4  # iburst: requests per burst (chrony sends 4, ntpd 8)
     burst_interval_ns: int = 2 * NS_PER_S  # spacing of burst requests (or the minpoll interval if shorter)
-    poll_gate: int = 4  # PGATE: a system offset under this many jitters counts as steady
+    poll_gate: int = PGATE  # PGATE: a system offset under this many jitters counts as steady
     poll_adjust_count: int = 6  # steady updates (counting +1) or unsteady ones (-2) per poll step
     unreachable_backoff_polls: int = 8  # unanswered polls before the interval starts growing
     local_precision: int = -20  # rho: log2 s of our own timestamp precision

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ptpbridge.core.ptp.datasets import TimePropertiesDS
-from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN
+from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN, LOG_SYNC_INTERVAL_MIN
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ptp.constants import ClockAccuracy, DelayMechanism, LinuxptpTimestamping, NetworkProtocol
 from ptpbridge.wire.ptp.values import ClockIdentity, ClockQuality
 
 # clockClass of a slave-only clock (7.6.2.5).
 CLOCK_CLASS_SLAVE_ONLY = 255
 DEFAULT_CLOCK_QUALITY = ClockQuality(248, ClockAccuracy.UNKNOWN, 0xFFFF)
-NS_PER_S = 1_000_000_000
 
 
 def _check_range(name: str, value: int, low: int, high: int) -> None:
@@ -51,8 +51,7 @@ class PortConfig:
             "log_min_pdelay_req_interval",
         ):
             _check_range(name, getattr(self, name), LOG_INTERVAL_MIN, LOG_INTERVAL_MAX)
-        # The two-step master path is tested down to 128 Sync/s (logSyncInterval -7).
-        _check_range("log_sync_interval", self.log_sync_interval, -7, LOG_INTERVAL_MAX)
+        _check_range("log_sync_interval", self.log_sync_interval, LOG_SYNC_INTERVAL_MIN, LOG_INTERVAL_MAX)
         _check_range("announce_receipt_timeout", self.announce_receipt_timeout, 2, 255)
         if self.delay_mechanism not in (DelayMechanism.E2E, DelayMechanism.P2P):
             raise ValueError(f"delay_mechanism {self.delay_mechanism!r}: only E2E and P2P are supported")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from ptpbridge.wire.ptp.constants import NS_PER_S
+from ptpbridge.timebase import NS_PER_S
 
 # The range we accept for any logXxxInterval (1588-2019 allows -128..127 on
 # the wire; profiles use -7..+4 or so). 2^-9 s is the shortest exact in ns.
 LOG_INTERVAL_MIN: Final = -9
 LOG_INTERVAL_MAX: Final = 16
+# The shortest Sync interval the two-step master path is tested at (128 Sync/s).
+LOG_SYNC_INTERVAL_MIN: Final = -7
 
 
 def log_interval_ns(log_interval: int) -> int:

@@ -40,8 +40,7 @@ from dataclasses import dataclass
 from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState
 from ptpbridge.core.servo.base import ServoBase
 from ptpbridge.core.servo.limits import checked_weight, clamp_ppb
-
-_NS_PER_S = 1_000_000_000
+from ptpbridge.timebase import NS_PER_S
 _MIN_POINTS = 4
 # Prediction error: plain mean over the first updates, then an exponential
 # average; windows within this ratio of the best error count as equal.
@@ -182,7 +181,7 @@ class LinRegServo(ServoBase):
                 self._correction += step
                 offset_estimate += step
                 raw = ServoState.JUMP
-            frequency_error = best.slope * _NS_PER_S
+            frequency_error = best.slope * NS_PER_S
             self._estimate = RegressionEstimate(offset_estimate, frequency_error, best.size)
             spread = 1 if best.size <= 16 else best.log2 / 2
             wanted = -frequency_error - offset_estimate / (self._interval * spread)
@@ -196,7 +195,7 @@ class LinRegServo(ServoBase):
             x = reference_ns - self._origin
             elapsed = x - self._last_x
             if elapsed > 0:
-                self._correction += self._frequency * elapsed / _NS_PER_S
+                self._correction += self._frequency * elapsed / NS_PER_S
                 self._last_x = x
                 return x
             self._forget()  # out of order or repeated: this sample opens a fresh window

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState
 from ptpbridge.core.servo.base import ServoBase
 from ptpbridge.core.servo.limits import checked_interval, checked_weight, clamp_ppb
-
-_NS_PER_S = 1_000_000_000
+from ptpbridge.timebase import NS_PER_S
 # The frequency estimate waits until 0.016/ki seconds separate its two
 # samples (never more than 1000 s); the margin keeps rounding of nominally
 # equal intervals from making it wait one sample longer.
@@ -142,9 +141,9 @@ class PiServo(ServoBase):
             self._first = (offset_ns, local_ts_ns)  # out of order: start over from here
             return ServoState.UNLOCKED
         wait_s = min(_FREQ_EST_GAIN_S / self._ki, _FREQ_EST_MAX_S)
-        if elapsed / _NS_PER_S * (1.0 + _FREQ_EST_MARGIN) < wait_s:
+        if elapsed / NS_PER_S * (1.0 + _FREQ_EST_MARGIN) < wait_s:
             return ServoState.UNLOCKED
-        rate_error_ppb = (offset_ns - first_offset) * _NS_PER_S / reference_elapsed
+        rate_error_ppb = (offset_ns - first_offset) * NS_PER_S / reference_elapsed
         self._integral = clamp_ppb(self._frequency - rate_error_ppb, self._max)
         self._frequency = self._integral
         self._first = None

@@ -34,8 +34,7 @@ from dataclasses import dataclass, replace
 from phc import SimulatedClock
 from ptpbridge.core.servo.api import Servo, ServoConfig, ServoState
 from ptpbridge.core.servo.factory import SERVO_KINDS, create_servo
-
-NS_PER_S = 1_000_000_000
+from ptpbridge.timebase import NS_PER_S
 # Base time of the first Sync: a plausible present-day instant, so the
 # servos see realistically large timestamps.
 EPOCH_NS = 1_700_000_000 * NS_PER_S

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from typing import Final
 
+from ptpbridge.timebase import NS_PER_S
+
 # Seconds from the NTP prime epoch (1900-01-01 00:00 UTC) to the Unix epoch.
 NTP_UNIX_EPOCH_OFFSET_S: Final = 2_208_988_800
 # Seconds in one NTP era: the 32-bit seconds field wraps after this many.
@@ -40,6 +42,18 @@ MAC_DIGEST_MIN_LEN: Final = 16
 STRATUM_MAX_SYNCED: Final = 15
 STRATUM_UNSYNCHRONISED: Final = 16
 STRATUM_KOD: Final = 0
+
+# RFC 5905 section 7.2 (Table 4) and appendix A.1.1 parameters of the on-wire and
+# mitigation algorithms, in integer ns where they are times. The server core's
+# dispersion growth and the client's ClientTuning defaults both come from here.
+PHI_PPB: Final = 15_000  # PHI (TOLERANCE), 15 ppm: assumed frequency tolerance, dispersion growth rate
+MAXDISP_NS: Final = 16 * NS_PER_S  # MAXDISP: a dispersion never exceeds it
+MINDISP_NS: Final = 5_000_000  # MINDISP: floor of the delay term of root distance
+MAXDIST_NS: Final = NS_PER_S  # MAXDIST: root distance beyond which a source is unfit
+NSTAGE: Final = 8  # clock filter stages
+NSANE: Final = 1  # minimum intersection survivors
+NMIN: Final = 3  # minimum cluster survivors
+PGATE: Final = 4  # poll-adjust gate, in jitters
 
 
 class Mode(enum.IntEnum):

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from typing import Final
 
+# NS_PER_S is re-exported for core/ntp/state.py and core/ntp_client/tuning.py.
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ntp.constants import NTP_ERA_SECONDS, NTP_UNIX_EPOCH_OFFSET_S
 
-NS_PER_S: Final = 1_000_000_000
 _EPOCH_OFFSET_NS: Final = NTP_UNIX_EPOCH_OFFSET_S * NS_PER_S
 _ERA_NS: Final = NTP_ERA_SECONDS * NS_PER_S
 _HALF_FRAC: Final = 1 << 31

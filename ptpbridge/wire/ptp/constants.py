@@ -14,6 +14,8 @@ from __future__ import annotations
 import enum
 from typing import Final
 
+# Re-exported for ptpbridge.core.ptp.intervals; the definition lives in timebase.
+
 # --- common header ---------------------------------------------------------
 
 HEADER_LEN: Final = 34
@@ -30,7 +32,6 @@ CORRECTION_FRACTION_BITS: Final = 16
 # Timestamp: secondsField is a UInteger48, nanosecondsField a UInteger32.
 TIMESTAMP_LEN: Final = 10
 SECONDS_MAX: Final = (1 << 48) - 1
-NS_PER_S: Final = 1_000_000_000
 CLOCK_IDENTITY_LEN: Final = 8
 PORT_IDENTITY_LEN: Final = 10
 

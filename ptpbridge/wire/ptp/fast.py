@@ -48,6 +48,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, TypeAlias
 
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ptp.constants import (
     BODY_LEN,
     CLOCK_IDENTITY_LEN,
@@ -57,8 +58,8 @@ from ptpbridge.wire.ptp.constants import (
     LOG_INTERVAL_UNSPECIFIED,
     LOG_INTERVAL_UNSPECIFIED_TYPES,
     MINOR_VERSION_PTP,
-    NS_PER_S,
     PORT_IDENTITY_LEN,
+    TIMESTAMP_LEN,
     TLV_HEADER_LEN,
     VERSION_PTP,
     Flag,
@@ -67,6 +68,8 @@ from ptpbridge.wire.ptp.constants import (
 from ptpbridge.wire.ptp.errors import PtpEncodeError, PtpParseError
 from ptpbridge.wire.ptp.values import (
     CLOCK_IDENTITY_ZERO,
+    INT64_MAX,
+    INT64_MIN,
     TIMESTAMP_ZERO,
     ClockIdentity,
     ClockQuality,
@@ -102,8 +105,6 @@ __all__ = [
 
 _new = tuple.__new__
 _M32: Final = 0xFFFFFFFF
-_I64_MIN: Final = -(1 << 63)
-_I64_MAX: Final = (1 << 63) - 1
 _PORT_ZERO: Final = PortIdentity(CLOCK_IDENTITY_ZERO, 0)
 
 # Common header: octet 0 (majorSdoId | messageType), octet 1 (minorVersionPTP |
@@ -129,7 +130,7 @@ _OFF_FLAGS: Final = 6
 _OFF_CORRECTION: Final = 8
 _OFF_SEQUENCE_ID: Final = 30
 _OFF_BODY: Final = HEADER_LEN
-_OFF_REQUESTING_PID: Final = HEADER_LEN + 10
+_OFF_REQUESTING_PID: Final = HEADER_LEN + TIMESTAMP_LEN
 _P_U16: Final = struct.Struct(">H")
 _P_I64: Final = struct.Struct(">q")
 _P_TS: Final = struct.Struct(">" + _TS)
@@ -801,10 +802,10 @@ for _i, _spec in enumerate(_SPECS):
         _octet_fields = tuple(
             (_cls._fields.index(name), size)
             for name, size in (
-                ("source_port_octets", 10),
-                ("requesting_port_octets", 10),
-                ("target_port_octets", 10),
-                ("grandmaster_identity_octets", 8),
+                ("source_port_octets", PORT_IDENTITY_LEN),
+                ("requesting_port_octets", PORT_IDENTITY_LEN),
+                ("target_port_octets", PORT_IDENTITY_LEN),
+                ("grandmaster_identity_octets", CLOCK_IDENTITY_LEN),
                 ("reserved", 10 if _cls is PdelayReqMsg else 0),
             )
             if name in _cls._fields and size
@@ -982,7 +983,7 @@ class MessageTemplate:
     def set_correction(self, scaled: int) -> None:
         """correctionField in 2^-16 ns (``values.ns_to_correction`` converts)."""
         # Checked first: struct writes an overflowing 64-bit value before noticing.
-        if not _I64_MIN <= scaled <= _I64_MAX:
+        if not INT64_MIN <= scaled <= INT64_MAX:
             raise PtpEncodeError(f"correctionField {scaled} does not fit 64 bits")
         _P_I64.pack_into(self.buf, _OFF_CORRECTION, scaled)
 
@@ -991,7 +992,7 @@ class MessageTemplate:
             raise TypeError("this message type has no body timestamp")
         sec = ts[0]
         try:  # packed aside first, so a bad nanoseconds value leaves buf untouched
-            self.buf[_OFF_BODY : _OFF_BODY + 10] = _P_TS.pack(sec >> 32, sec & _M32, ts[1])
+            self.buf[_OFF_BODY : _OFF_BODY + TIMESTAMP_LEN] = _P_TS.pack(sec >> 32, sec & _M32, ts[1])
         except struct.error as exc:
             raise PtpEncodeError(f"timestamp {ts}: {exc}") from None
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple, Self
 
+from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ptp.constants import (
     CLOCK_IDENTITY_LEN,
     CORRECTION_FRACTION_BITS,
-    NS_PER_S,
     SECONDS_MAX,
 )
 
