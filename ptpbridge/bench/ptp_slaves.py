@@ -12,6 +12,14 @@ their "master offset" lines (servo state s2) are collected for a fixed
 time. Reported per slave and master: offset RMS and max
 |offset|, mean path delay; ratio ours/ptp4l (below 1: ours better).
 
+The lab's kernel path is not symmetric (both masters' slaves show a mean
+offset of several microseconds, the same sign for both), and that mean
+moves with the machine's load, which dominates the RMS. So the masters
+take turns in rounds ordered ABBA (ours, ptp4l, ptp4l, ours, ...): a
+load that drifts during the run weighs on both alike. Each master's
+figures pool its samples over all its rounds; the per-round ratios are
+printed too, so their spread is visible.
+
 Both masters and slaves read one kernel clock, so a slave's offset is the
 whole error chain: master timestamps, the wire, the slave's timestamps
 and its servo, which ptp4l runs with the lab's fast PI constants.
@@ -21,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 import time
 from typing import Any
@@ -38,21 +47,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=25.0, help="offsets collected per master (default 25)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after SLAVE before collecting (default 3)")
     parser.add_argument("--transport", choices=("UDPv4", "UDPv6", "L2"), default="UDPv4")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds per master, taken in ABBA order (default 2)")
 
 
 def _rms(values: list[int]) -> float:
     return math.sqrt(math.fsum(v * v for v in values) / len(values)) if values else math.nan
 
 
-def follow(master_start: Any, slaves_hosts: list[Any], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """Start the master, then fresh slaves; collect their locked offsets for args.seconds."""
+def follow(master_start: Any, slaves_hosts: list[Any], args: argparse.Namespace) -> dict[str, dict[str, list[int]]]:
+    """Start the master, then fresh slaves; collect their locked offsets and path delays for args.seconds."""
     from nslab.peers import Ptp4l, Ptp4lConfig
 
     stop_master = master_start()
     slaves = [Ptp4l(h, Ptp4lConfig(role="slave", transport=args.transport, guarded=True,
                                    log_sync_interval=LOG_SYNC_INTERVAL), name=f"slave-{h.name}")
               for h in slaves_hosts]
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, list[int]]] = {}
     try:
         for slave in slaves:
             slave.start()
@@ -63,12 +74,8 @@ def follow(master_start: Any, slaves_hosts: list[Any], args: argparse.Namespace)
             start = locked_at[name] + args.settle
             samples = [o for o in slave.offsets() if o.servo_state == 2 and o.ts >= start]
             samples = [o for o in samples if o.ts <= start + args.seconds]
-            offsets = [o.offset_ns for o in samples]
-            delays = [o.path_delay_ns for o in samples]
-            out[name] = {"samples": len(offsets), "rms_ns": _rms(offsets),
-                         "max_ns": max((abs(v) for v in offsets), default=math.nan),
-                         "mean_ns": math.fsum(offsets) / len(offsets) if offsets else math.nan,
-                         "path_delay_ns": math.fsum(delays) / len(delays) if delays else math.nan}
+            out[name] = {"offsets": [o.offset_ns for o in samples],
+                         "delays": [o.path_delay_ns for o in samples]}
     finally:
         for slave in slaves:
             slave.stop()
@@ -98,9 +105,41 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             gm.wait_for_state("MASTER", timeout=20)
             return gm.stop
 
-        results["ptpbridge"] = follow(ours, slave_hosts, args)
-        results["ptp4l"] = follow(theirs, slave_hosts, args)
+        starts = {"ptpbridge": ours, "ptp4l": theirs}
+        rounds: list[tuple[str, dict[str, dict[str, list[int]]]]] = []
+        for master in abba_order(args.rounds):
+            rounds.append((master, follow(starts[master], slave_hosts, args)))
+    for master in MASTERS:
+        pooled: dict[str, dict[str, list[int]]] = {}
+        for who, per_slave in rounds:
+            if who != master:
+                continue
+            for name, raw in per_slave.items():
+                into = pooled.setdefault(name, {"offsets": [], "delays": []})
+                into["offsets"] += raw["offsets"]
+                into["delays"] += raw["delays"]
+        results[master] = {name: summarize(raw) for name, raw in pooled.items()}
+    results["rounds"] = [(master, {name: summarize(raw) for name, raw in per_slave.items()})
+                         for master, per_slave in rounds]
     return results
+
+
+def abba_order(rounds: int) -> list[str]:
+    """Ours, ptp4l, ptp4l, ours, ours, ...: ``rounds`` turns each, a linear drift weighing on both alike."""
+    order: list[str] = []
+    for turn in range(rounds):
+        order += list(MASTERS) if turn % 2 == 0 else list(reversed(MASTERS))
+    return order
+
+
+def summarize(raw: dict[str, list[int]]) -> dict[str, Any]:
+    """One slave under one master: sample count, offset RMS / max / mean, mean path delay."""
+    offsets, delays = raw["offsets"], raw["delays"]
+    return {"samples": len(offsets), "rms_ns": _rms(offsets),
+            "max_ns": max((abs(v) for v in offsets), default=math.nan),
+            "mean_ns": math.fsum(offsets) / len(offsets) if offsets else math.nan,
+            "std_ns": statistics.pstdev(offsets) if offsets else math.nan,
+            "path_delay_ns": math.fsum(delays) / len(delays) if delays else math.nan}
 
 
 def _us(value: float) -> str:
@@ -109,23 +148,37 @@ def _us(value: float) -> str:
 
 def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [f"PTP slave benchmark: ptp4l slaves (software timestamps, guarded servo) over {args.transport} E2E, "
-             f"8 Sync/s, {args.seconds:.0f} s of offsets per master after {args.settle:.0f} s settling",
+             f"8 Sync/s, {args.rounds} round(s) per master (ABBA), {args.seconds:.0f} s of offsets per round "
+             f"after {args.settle:.0f} s settling",
              f"{'slave':<8} {'master':<10} {'samples':>7} {'RMS us':>9} {'max us':>9} {'mean us':>9} "
-             f"{'delay us':>9}"]
+             f"{'std us':>9} {'delay us':>9}"]
     for name in results["ptpbridge"]:
         for master in MASTERS:
             r = results[master][name]
             lines.append(f"{name:<8} {master:<10} {r['samples']:>7} {_us(r['rms_ns']):>9} {_us(r['max_ns']):>9} "
-                         f"{_us(r['mean_ns']):>9} {_us(r['path_delay_ns']):>9}")
+                         f"{_us(r['mean_ns']):>9} {_us(r['std_ns']):>9} {_us(r['path_delay_ns']):>9}")
         ours, theirs = results["ptpbridge"][name], results["ptp4l"][name]
         rms = ours["rms_ns"] / theirs["rms_ns"] if theirs["rms_ns"] else math.nan
         peak = ours["max_ns"] / theirs["max_ns"] if theirs["max_ns"] else math.nan
         lines.append(f"{name:<8} {'ours/ptp4l':<10} {'':>7} {rms:>9.2f} {peak:>9.2f}")
+    lines.append(round_ratios(results["rounds"]))
     all_ours = [r["rms_ns"] for r in results["ptpbridge"].values()]
     all_theirs = [r["rms_ns"] for r in results["ptp4l"].values()]
     overall = _rms_of(all_ours) / _rms_of(all_theirs)
     lines.append(f"offset RMS over all slaves, ours/ptp4l: {overall:.2f} (target <= 1.0; lower is better)")
     return "\n".join(lines)
+
+
+def round_ratios(rounds: list[tuple[str, dict[str, dict[str, Any]]]]) -> str:
+    """Each ours-round's RMS over slaves against the ptp4l round next to it (its ABBA partner)."""
+    parts = []
+    for index in range(0, len(rounds) - 1, 2):
+        (first, a), (_, b) = rounds[index], rounds[index + 1]
+        ours, theirs = (a, b) if first == "ptpbridge" else (b, a)
+        mine = _rms_of([r["rms_ns"] for r in ours.values()])
+        other = _rms_of([r["rms_ns"] for r in theirs.values()])
+        parts.append(f"{mine / other:.2f}" if other else "-")
+    return "per-round ratios ours/ptp4l: " + ", ".join(parts)
 
 
 def _rms_of(per_slave_rms: list[float]) -> float:
@@ -135,5 +188,8 @@ def _rms_of(per_slave_rms: list[float]) -> float:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.slaves <= 8:
         print("ptpbridge bench ptp-slaves: --slaves must be 1..8", file=sys.stderr)
+        return 2
+    if not 1 <= args.rounds <= 10:
+        print("ptpbridge bench ptp-slaves: --rounds must be 1..10", file=sys.stderr)
         return 2
     return run_lab_bench("ptp-slaves", args, measure, lambda results: table(results, args))
