@@ -34,8 +34,11 @@ def test_lone_clock_becomes_master_after_the_announce_receipt_timeout() -> None:
     assert d.state_changes()[-1] == (TIMEOUT, S.LISTENING, S.MASTER)
     assert d.clock.is_grandmaster
     assert d.clock.port(1).counters.announce_receipt_timeouts == 1
-    # it starts announcing and syncing at once
+    # it announces at once, and its first Sync follows half a Sync interval later, apart from it
     assert [a.message_type for a in d.sent_of(MessageType.ANNOUNCE)] == [MessageType.ANNOUNCE]
+    assert d.sent_of(MessageType.SYNC) == []
+    half_sync = d.clock.port(1).sync_interval_ns // 2
+    d.advance_to(TIMEOUT + half_sync)
     assert len(d.sent_of(MessageType.SYNC)) == 1
 
 
