@@ -23,6 +23,12 @@ printed too, so their spread is visible.
 Both masters and slaves read one kernel clock, so a slave's offset is the
 whole error chain: master timestamps, the wire, the slave's timestamps
 and its servo, which ptp4l runs with the lab's fast PI constants.
+
+`--disciplined` (issue 7, acceptance 4): our grandmaster's simulated PHC
+starts 1 ms off and runs +100 ppm fast, and `[discipline] source =
+"system"` makes it follow CLOCK_REALTIME (phc2sys in reverse), so the
+slaves see a steered clock instead of a perfect one; its own true time
+error is sampled during each round and reported too.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import argparse
 import math
 import statistics
 import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ptpbridge.bench.lab_bench import run_lab_bench
@@ -40,6 +48,10 @@ DESCRIPTION = "PTP grandmaster: ptp4l slaves' offset RMS following ours vs a ptp
 
 LOG_SYNC_INTERVAL = -3
 MASTERS = ("ptpbridge", "ptp4l")
+# --disciplined: the grandmaster's PHC error before the discipline steers it.
+DISCIPLINED_CLOCK = {"time_error_ns": 1_000_000, "frequency_error_ppb": 100_000}
+DISCIPLINED_START = (f"{DISCIPLINED_CLOCK['time_error_ns'] / 1e6:+g} ms/"
+                     f"{DISCIPLINED_CLOCK['frequency_error_ppb'] / 1e3:+g} ppm")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transport", choices=("UDPv4", "UDPv6", "L2"), default="UDPv4")
     parser.add_argument("--rounds", type=int, default=2,
                         help="rounds per master, taken in ABBA order (default 2)")
+    parser.add_argument("--disciplined", action="store_true",
+                        help=f"our grandmaster's PHC starts {DISCIPLINED_START} off and follows "
+                             "CLOCK_REALTIME ([discipline] source = \"system\")")
 
 
 def _rms(values: list[int]) -> float:
@@ -95,8 +110,15 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         slave_hosts = lab.host_list[1:]
 
         def ours() -> Any:
-            gm = PtpbridgeGm(h1, ptp_config(transport=transport, log_sync_interval=LOG_SYNC_INTERVAL)).start()
+            config = ptp_config(transport=transport, log_sync_interval=LOG_SYNC_INTERVAL)
+            if args.disciplined:
+                config = disciplined_config(config)
+            gm = PtpbridgeGm(h1, config).start()
             gm.wait_for_port_state("MASTER", timeout=20)
+            if args.disciplined:  # the slaves start on a locked grandmaster, as after any restart
+                gm.wait_for("the discipline locked", lambda: gm.status()["discipline"]["state"]
+                            in ("locked", "locked_stable") or None, 30)
+                return sample_true_error(gm, results.setdefault("gm_true_te_ns", []))
             return gm.stop
 
         def theirs() -> Any:
@@ -122,6 +144,37 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     results["rounds"] = [(master, {name: summarize(raw) for name, raw in per_slave.items()})
                          for master, per_slave in rounds]
     return results
+
+
+def disciplined_config(config: str) -> str:
+    """``config`` (ptp_config's) with the simulated PHC off by DISCIPLINED_CLOCK, following the system clock."""
+    from ptpbridge.bench.lab_daemon import SIM_CLOCK_TOML
+
+    if not config.startswith(SIM_CLOCK_TOML):
+        raise ValueError("ptp_config no longer starts with SIM_CLOCK_TOML")
+    clock = "[clock.sim]\n" + "".join(f"{key} = {value}\n" for key, value in DISCIPLINED_CLOCK.items())
+    return clock + config[len(SIM_CLOCK_TOML):] + '\n[discipline]\nsource = "system"\n'
+
+
+def sample_true_error(gm: Any, into: list[int], period_s: float = 0.2) -> Callable[[], None]:
+    """Read our grandmaster's true time error every period_s until the returned stop() (which stops it too)."""
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(period_s):
+            value = gm.status()["clock"]["true_time_error_ns"]
+            if value is not None:
+                into.append(int(value))
+
+    thread = threading.Thread(target=poll, name="gm-true-te", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        done.set()
+        thread.join()
+        gm.stop()
+
+    return stop
 
 
 def abba_order(rounds: int) -> list[str]:
@@ -150,6 +203,7 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     lines = [f"PTP slave benchmark: ptp4l slaves (software timestamps, guarded servo) over {args.transport} E2E, "
              f"8 Sync/s, {args.rounds} round(s) per master (ABBA), {args.seconds:.0f} s of offsets per round "
              f"after {args.settle:.0f} s settling",
+             *([] if not args.disciplined else [disciplined_line(results.get("gm_true_te_ns", []))]),
              f"{'slave':<8} {'master':<10} {'samples':>7} {'RMS us':>9} {'max us':>9} {'mean us':>9} "
              f"{'std us':>9} {'delay us':>9}"]
     for name in results["ptpbridge"]:
@@ -167,6 +221,13 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     overall = _rms_of(all_ours) / _rms_of(all_theirs)
     lines.append(f"offset RMS over all slaves, ours/ptp4l: {overall:.2f} (target <= 1.0; lower is better)")
     return "\n".join(lines)
+
+
+def disciplined_line(errors: list[int]) -> str:
+    """What --disciplined adds: our grandmaster's own true time error while it served."""
+    peak = max((abs(e) for e in errors), default=math.nan)
+    return (f"our grandmaster: simulated PHC from {DISCIPLINED_START} disciplined to CLOCK_REALTIME; its true time "
+            f"error over {len(errors)} readings: RMS {_us(_rms(errors))} us, max {_us(peak)} us")
 
 
 def round_ratios(rounds: list[tuple[str, dict[str, dict[str, Any]]]]) -> str:

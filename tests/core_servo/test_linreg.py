@@ -43,7 +43,7 @@ def test_out_of_order_sample_opens_a_fresh_window() -> None:
     servo = LinRegServo(500_000)
     rig = Rig(servo, error_ppb=100)
     rig.run(6)
-    assert servo.window_points == 4
+    assert servo.window_points == 6  # every point so far
     out = servo.sample(0, rig.clock.from_system_ns(rig.now - 10 * NS_PER_S))
     assert out.state is ServoState.UNLOCKED and servo.window_points == 0
     # That sample is the new window's first point: three more complete it.
@@ -124,7 +124,7 @@ def test_long_windows_spread_the_offset_correction() -> None:
 def test_reset_forgets_the_estimate() -> None:
     servo = LinRegServo(500_000)
     Rig(servo, error_ppb=100).run(5)
-    assert servo.estimate is not None and servo.window_points == 4
+    assert servo.estimate is not None and servo.window_points == 5
     servo.reset()
     assert servo.estimate is None and servo.window_points == 0
 
@@ -133,3 +133,34 @@ def test_reset_forgets_the_estimate() -> None:
 def test_window_size_must_be_a_power_of_two_from_four(points: int) -> None:
     with pytest.raises(ValueError, match="power of two"):
         LinRegServo(1_000, max_points=points)
+
+
+def test_start_up_fits_every_point_so_far() -> None:
+    # Power-of-two windows are judged only after ten more points; until then
+    # the growing window (every point since the start) is the better line.
+    servo = LinRegServo(500_000, sync_interval_s=1 / 16)
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 16)
+    _noisy_run(rig, random.Random(1), 3.0, sigma_ns=1_000.0)
+    assert servo.window_points == 48
+
+
+def test_heavy_white_noise_keeps_a_long_window() -> None:
+    # Software-timestamp noise: every window's prediction error is nearly the
+    # noise itself; the choice must not fall back to short, noisy fits.
+    servo = LinRegServo(500_000, sync_interval_s=1 / 16)
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 16)
+    errors = _noisy_run(rig, random.Random(2), 30.0, sigma_ns=3_000.0)
+    assert servo.window_points > 256
+    tail = errors[len(errors) // 2:]
+    assert max(abs(e) for e in tail) < 1_000  # 3 us of noise per sample, under 1 us of error
+
+
+def test_a_spike_is_left_out_and_counted() -> None:
+    servo = LinRegServo(500_000, sync_interval_s=1 / 16)
+    rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 16)
+    _noisy_run(rig, random.Random(3), 20.0, sigma_ns=1_000.0)
+    rejected = servo.status().rejected
+    before = rig.true_error()
+    rig.tick(bias_ns=100_000)  # one Sync held back 100 us on the way
+    assert servo.status().rejected == rejected + 1
+    assert abs(rig.true_error() - before) < 50

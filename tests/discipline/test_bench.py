@@ -19,7 +19,8 @@ def test_bench_prints_every_servo_and_scenario() -> None:
          "--system-duration", "30"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for scenario in ("ideal", "jitter-50us", "loss-1%", "asym-100us", "sys-exact", "sys-noise-200ns"):
+    for scenario in ("ideal", "jitter-50us", "loss-1%", "asym-100us", "busy-host", "sys-exact",
+                     "sys-noise-200ns"):
         assert f"\n{scenario} " in out, out
     header = next(line for line in out.splitlines() if line.strip().startswith("|"))
     assert [cell.strip() for cell in header.split("|")[1:]] == list(SERVO_KINDS)

@@ -48,6 +48,8 @@ class ServoStatus:
     ``rms_ns`` is the root mean square of the last ``rms_samples`` measured
     offsets taken while locked (None before the first locked sample); a step
     or an unlock starts a new window, so it never mixes pre-step offsets in.
+    ``rejected`` counts samples the servo left out as spikes (0 for a servo
+    that takes every sample, like the PI).
     """
 
     state: ServoState
@@ -56,6 +58,7 @@ class ServoStatus:
     samples: int
     rms_ns: float | None
     rms_samples: int
+    rejected: int = 0
 
 
 @dataclass(frozen=True, slots=True)

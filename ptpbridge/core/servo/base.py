@@ -39,6 +39,10 @@ class ServoBase:
     def _seeded(self) -> None:
         """seed_frequency set _frequency (for a servo that keeps more frequency state)."""
 
+    def _rejected(self) -> int:
+        """Samples left out as spikes so far (for a servo that judges its samples)."""
+        return 0
+
     @property
     def sync_interval(self) -> float:
         return self._interval
@@ -69,4 +73,5 @@ class ServoBase:
         t = self._tracker
         return ServoStatus(state=t.state, last_offset_ns=t.last_offset_ns,
                            frequency_ppb=self._frequency, samples=t.samples,
-                           rms_ns=t.rms_ns(), rms_samples=t.rms_samples)
+                           rms_ns=t.rms_ns(), rms_samples=t.rms_samples,
+                           rejected=self._rejected())

@@ -19,9 +19,17 @@ in the bookkeeping:
 * Windows of 4, 8, ... max_points points keep exact integer sums, updated in
   O(1) per sample; the fit is exact rational arithmetic rounded once.
 * Every window's previous fit predicts each new point; a moving average of
-  the prediction error picks the window: the largest whose error is within
-  5% of the best (linuxptp's rule), so white noise leads to long windows and
-  wander or a frequency change to short ones.
+  the prediction error picks the window.  linuxptp takes the largest whose
+  error is within 5% of the next smaller one's; with software timestamps
+  (microseconds of noise) every window's error is nearly the noise itself,
+  5% is within the average's own scatter, and the choice kept falling back
+  to short, noisy windows.  Here each error is first divided by what white
+  noise alone would give that window (a short fit extrapolates worse), and
+  the largest window within 30% of the smallest such figure wins: white
+  noise leads to long windows, wander or a frequency change (which makes a
+  long line's error grow fast) to short ones.
+* A sample whose residual against the chosen fit is a spike (gate.py) is
+  left out of every window; the output then steers on the prediction.
 
 The output cancels the fitted frequency error and removes the fitted offset
 over one sync interval (windows up to 16 points) or log2(n)/2 intervals
@@ -34,19 +42,25 @@ errs long and a slow PI (linuxptp's software gains) does as well or better.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
 from ptpbridge.core.servo.api import ServoConfig, ServoOutput, ServoState
 from ptpbridge.core.servo.base import ServoBase
+from ptpbridge.core.servo.gate import SpikeGate
 from ptpbridge.core.servo.limits import checked_weight, clamp_ppb
 from ptpbridge.timebase import NS_PER_S
+
 _MIN_POINTS = 4
 # Prediction error: plain mean over the first updates, then an exponential
-# average; windows within this ratio of the best error count as equal.
+# average; windows whose noise-normalised error is within this ratio of the
+# smallest count as equal (the largest of them is used).
 _ERR_INITIAL_UPDATES = 10
 _ERR_SMOOTH = 0.02
-_ERR_EQUAL = 1.05
+_ERR_EQUAL = 1.3
+# Only windows at least this long set the smallest implied noise (see _best).
+_TRUSTED_POINTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +73,22 @@ class RegressionEstimate:
     points: int
 
 
+def _noise_gain(n: int) -> float:
+    """With white measurement noise of sigma and a constant frequency, an n-point fit's
+    prediction of the next point misses by sigma times this (equal spacing)."""
+    return math.sqrt(1.0 + 1.0 / n + 3.0 * (n + 1) / (n * (n - 1)))
+
+
 class _Window:
     """Exact sums over the newest ``size`` points and the line they fit."""
 
-    __slots__ = ("size", "log2", "sx", "sp", "sxx", "sxp", "slope", "x_mean", "p_mean",
-                 "err", "err_updates")
+    __slots__ = ("size", "log2", "noise_gain", "sx", "sp", "sxx", "sxp", "slope", "x_mean",
+                 "p_mean", "err", "err_updates")
 
     def __init__(self, log2: int) -> None:
         self.log2 = log2
         self.size = 1 << log2
+        self.noise_gain = _noise_gain(self.size)
         self.clear()
 
     def clear(self) -> None:
@@ -99,6 +120,11 @@ class _Window:
         assert self.slope is not None
         return self.p_mean + self.slope * (x - self.x_mean)
 
+    @property
+    def noise_estimate(self) -> float:
+        """The measurement noise this window's prediction error implies, were the line right."""
+        return self.err / self.noise_gain
+
     def track_error(self, error: float) -> None:
         if self.err_updates < _ERR_INITIAL_UPDATES:
             self.err = (self.err * self.err_updates + error) / (self.err_updates + 1)
@@ -107,15 +133,64 @@ class _Window:
             self.err += _ERR_SMOOTH * (error - self.err)
 
 
+class _Growing(_Window):
+    """Every point since the start, up to a cap: the best line while the clock has not
+    changed, used until the fixed windows are long enough (start-up, after a reset).
+
+    Why: a power-of-two window is judged only _ERR_INITIAL_UPDATES points after
+    it fills, so for the first seconds the fixed windows use half the points
+    there are; under microseconds of noise that is 1.4 times the error."""
+
+    __slots__ = ("cap",)
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(_MIN_POINTS.bit_length() - 1)
+        self.cap = cap
+        self.size = 0
+
+    def clear(self) -> None:
+        super().clear()
+        self.size = 0
+
+    def grow(self, x: int, p: int) -> None:
+        """One more point; past the cap the growing window retires until cleared."""
+        if self.size >= self.cap:
+            if self.slope is not None:
+                self.slope = None  # retired: the fixed windows cover as much
+            return
+        self.add(x, p, 1)
+        self.size += 1
+        self.log2 = self.size.bit_length() - 1
+        if self.size >= _MIN_POINTS:
+            self.noise_gain = _noise_gain(self.size)
+            self.fit()
+
+
 def _best(windows: list[_Window]) -> _Window | None:
-    """The largest window whose prediction error is within 5% of the best so far."""
-    best: _Window | None = None
-    for w in windows:
-        if w.slope is None:
-            continue
-        if best is None or (w.err_updates >= _ERR_INITIAL_UPDATES and w.err < best.err * _ERR_EQUAL):
-            best = w
-    return best
+    """The largest judged window whose implied noise is within _ERR_EQUAL of the smallest.
+
+    A window is judged once it has predicted _ERR_INITIAL_UPDATES points;
+    until any has, the largest fitted one (every point so far) is used.  Each window's
+    prediction error is first divided by what white noise alone would give
+    it (short fits extrapolate worse), so under white noise every window
+    implies the same noise and the longest wins; only a real change of
+    frequency, which a long line cannot follow, makes a long window imply
+    more.  And each is compared with the smallest (not with the next smaller
+    window), so one middle window that looks worse for a while does not drop
+    a long, good window for a short, noisy one.
+    """
+    fitted = [w for w in windows if w.slope is not None]
+    if not fitted:
+        return None
+    judged = [w for w in fitted if w.err_updates >= _ERR_INITIAL_UPDATES]
+    if not judged:
+        return max(fitted, key=lambda w: w.size)
+    # The reference figure comes from windows long enough for their errors to be
+    # trusted: a 4- or 8-point fit whose error happened to look low must not
+    # pull the choice down to itself (one such fit moves the clock by ppm).
+    trusted = [w for w in judged if w.size >= _TRUSTED_POINTS] or judged
+    least = min(w.noise_estimate for w in trusted)
+    return max((w for w in judged if w.noise_estimate <= least * _ERR_EQUAL), key=lambda w: w.size)
 
 
 class LinRegServo(ServoBase):
@@ -135,12 +210,16 @@ class LinRegServo(ServoBase):
                              f"got {max_points}")
         super().__init__(max_frequency_ppb, config, sync_interval_s, initial_frequency_ppb)
         top = max_points.bit_length() - 1
-        self._windows = [_Window(k) for k in range(_MIN_POINTS.bit_length() - 1, top + 1)]
+        # It retires once the largest fixed window is full and judged.
+        self._growing = _Growing(max_points + _ERR_INITIAL_UPDATES)
+        self._fixed = [_Window(k) for k in range(_MIN_POINTS.bit_length() - 1, top + 1)]
+        self._windows = [*self._fixed, self._growing]
         self._points: deque[tuple[int, int]] = deque(maxlen=max_points + 1)
         self._origin: int | None = None  # reference time of the window's first point
         self._last_x = 0  # x of the previous point
         self._correction = 0.0  # phase (ns) our adjustments and steps added since the origin
         self._estimate: RegressionEstimate | None = None
+        self._gate = SpikeGate()
 
     # -- configuration ----------------------------------------------------
 
@@ -153,6 +232,9 @@ class LinRegServo(ServoBase):
     def window_points(self) -> int:
         """Points in the window the last estimate used (0 while collecting)."""
         return self._estimate.points if self._estimate is not None else 0
+
+    def _rejected(self) -> int:
+        return self._gate.rejected
 
     # -- samples ----------------------------------------------------------
 
@@ -167,8 +249,10 @@ class LinRegServo(ServoBase):
             return ServoOutput(frequency_ppb=self._frequency, step_ns=None, state=state)
         x = self._account(local_ts_ns - offset_ns)
         p = offset_ns - round(self._correction)
-        self._add_point(x, p)
         best = _best(self._windows)
+        if best is None or self._gate.admits(p - best.predict(x)):
+            self._add_point(x, p)
+            best = _best(self._windows)
         step: int | None = None
         if best is None:
             raw = ServoState.UNLOCKED
@@ -209,8 +293,9 @@ class LinRegServo(ServoBase):
             if w.slope is not None:
                 w.track_error(abs(w.predict(x) - p))
         self._points.append((x, p))
+        self._growing.grow(x, p)
         count = len(self._points)
-        for w in self._windows:
+        for w in self._fixed:
             w.add(x, p, 1)
             if count > w.size:
                 old_x, old_p = self._points[-w.size - 1]
@@ -223,6 +308,7 @@ class LinRegServo(ServoBase):
         self._estimate = None
         for w in self._windows:
             w.clear()
+        self._gate.clear()
         self._origin = None
 
     def reset(self, *, first_step: bool = False) -> None:
