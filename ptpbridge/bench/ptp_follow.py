@@ -14,6 +14,10 @@ unfair to us.
 Convergence: per servo kind, a fresh daemon from +1 ms/+50 ppm at 16 Sync/s;
 the time until |true time error| stays under 1 us (or 10 us, when 1 us is
 never reached on a noisy machine: the output says which).
+
+Failover (`--failover`, ptp_failover.py): the two-gm lab, our grandmaster
+and a ptp4l one; the better one stops; the switch time and our true time
+error around it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ptpbridge.bench.lab_bench import run_lab_bench
-from ptpbridge.bench.ptp_lab import PtpbridgeGm
+from ptpbridge.bench.ptp_lab import PtpbridgeGm, toml_value
 
 DESCRIPTION = "PTP slave: our true time error following a ptp4l grandmaster vs a ptp4l slave's offset, in a lab"
 
@@ -40,8 +44,9 @@ THRESHOLDS_NS = (1_000, 10_000)
 
 def slave_config(transport: str = "udpv4", delay_mechanism: str = "e2e", *, servo: str = "auto",
                  log_sync_interval: int = -4, time_error_ns: int = 1_000_000,
-                 frequency_error_ppb: int = 50_000) -> str:
-    """examples/lab-slave.toml with the transport, mechanism, servo and start error swapped in."""
+                 frequency_error_ppb: int = 50_000, ptp_keys: dict[str, Any] | None = None) -> str:
+    """examples/lab-slave.toml with the transport, mechanism, servo and start error swapped in,
+    and ``ptp_keys`` added to its `[ptp]` table (the file's last)."""
     text = EXAMPLE.read_text(encoding="utf-8")
     swaps = {
         'transport = "udpv4"': f'transport = "{transport}"',
@@ -57,6 +62,8 @@ def slave_config(transport: str = "udpv4", delay_mechanism: str = "e2e", *, serv
         if old not in text:
             raise ValueError(f"{EXAMPLE} no longer has {old!r}")
         text = text.replace(old, new)
+    if ptp_keys:
+        text += "".join(f"{key} = {toml_value(value)}\n" for key, value in ptp_keys.items())
     return text
 
 
@@ -91,8 +98,8 @@ def follow_once(hosts: list[Any], combo: str, args: argparse.Namespace) -> dict[
     ptp4l_kw: dict[str, Any] = dict(transport=NSLAB_TRANSPORT[transport], delay_mechanism=mechanism.upper(),
                                     log_sync_interval=-3)
     gm = Ptp4l(hosts[0], Ptp4lConfig(role="master", **ptp4l_kw), name=f"gm-{combo}").start()
-    ours = PtpbridgeSlave(hosts[1], slave_config(transport, mechanism, log_sync_interval=-3),
-                          name=f"ours-{combo}")
+    ours = PtpbridgeSlave(hosts[1], slave_config(transport, mechanism, log_sync_interval=-3,
+                                                 ptp_keys=args.slave_keys), name=f"ours-{combo}")
     together = mechanism == "e2e"
     theirs = Ptp4l(hosts[2] if together else hosts[1], Ptp4lConfig(role="slave", guarded=True, **ptp4l_kw),
                    name=f"slave-{combo}")
@@ -110,9 +117,12 @@ def follow_once(hosts: list[Any], combo: str, args: argparse.Namespace) -> dict[
             time.sleep(0.1)
         status = ours.slave()
         port = status["ports"][0] if status["ports"] else {}
+        mean = math.fsum(errors) / len(errors)
         result.update({"ours_samples": len(errors), "ours_rms_ns": _rms(errors),
-                       "ours_max_ns": max(abs(e) for e in errors), "ours_mean_ns": math.fsum(errors) / len(errors),
-                       "ours_delay_ns": port.get("mean_path_delay_ns")})
+                       "ours_max_ns": max(abs(e) for e in errors), "ours_mean_ns": mean,
+                       "ours_delay_ns": port.get("mean_path_delay_ns"),
+                       "rejected_offsets": port.get("rejected_offsets"), "rejected_delays": port.get("rejected_delays"),
+                       **one_way_delays(port, mean)})
         if not together:
             ours.stop()
             theirs.start()
@@ -133,13 +143,27 @@ def follow_once(hosts: list[Any], combo: str, args: argparse.Namespace) -> dict[
         gm.stop()
 
 
+def one_way_delays(port: dict[str, Any], true_offset_ns: float) -> dict[str, float | None]:
+    """Each direction's median delay as our kernel stamps saw it, from the port's apparent
+    delays (offset included) and our mean true offset (the lab knows it; the master counts
+    UTC, so its timestamps are utc_correction_ns behind ours)."""
+    utc = port.get("utc_correction_ns", 0)
+    out: dict[str, float | None] = {}
+    for key, name, sign in (("apparent_ms_ns", "sync_ms_ns", -1), ("apparent_sm_ns", "delay_req_sm_ns", 1),
+                            ("apparent_pdelay_out_ns", "pdelay_req_sm_ns", 1),
+                            ("apparent_pdelay_back_ns", "pdelay_resp_ms_ns", -1)):
+        value = port.get(key)
+        out[name] = None if value is None else value + sign * (true_offset_ns + utc)
+    return out
+
+
 def converge_once(hosts: list[Any], servo: str, args: argparse.Namespace) -> dict[str, Any]:
     """A fresh slave from +1 ms/+50 ppm at 16 Sync/s; |true TE| sampled every 0.1 s."""
     from nslab.peers import Ptp4l, Ptp4lConfig
 
     gm = Ptp4l(hosts[0], Ptp4lConfig(role="master", log_sync_interval=-4, log_min_delay_req_interval=-4),
                name=f"gm-{servo}").start()
-    ours = PtpbridgeSlave(hosts[1], slave_config(servo=servo), name=f"conv-{servo}")
+    ours = PtpbridgeSlave(hosts[1], slave_config(servo=servo, ptp_keys=args.slave_keys), name=f"conv-{servo}")
     series: list[tuple[float, int]] = []
     try:
         gm.wait_for_state("MASTER", timeout=20)
@@ -179,6 +203,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after SLAVE before collecting (default 3)")
     parser.add_argument("--converge-seconds", type=float, default=15.0,
                         help="observation per servo from the start (default 15)")
+    parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
+    parser.add_argument("--slave-key", action="append", default=[], metavar="KEY=VALUE",
+                        help="an extra [ptp] key for our slave, TOML value (e.g. delay_filter=\"minimum\"); repeatable")
+    parser.add_argument("--failover", action="store_true",
+                        help="instead: the two-gm failover runs (both directions), switch time and max |TE|")
+    parser.add_argument("--log-sync-interval", type=int, default=-3,
+                        help="failover runs: logSyncInterval of both grandmasters (default -3, 8 Sync/s)")
+    parser.add_argument("--before-seconds", type=float, default=3.0,
+                        help="failover runs: true time error sampled this long before the stop (default 3)")
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -207,11 +240,22 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
              f"vs a guarded ptp4l slave's reported offset; {args.seconds:.0f} s after {args.settle:.0f} s settling",
              f"{'combo':<10} {'ours RMS us':>11} {'ours max us':>11} {'ours mean':>9} {'ptp4l RMS':>9} "
              f"{'ptp4l max':>9} {'delay us':>8} {'RMS ours/ptp4l':>14}"]
+    if args.slave_keys:
+        lines.insert(1, "our slave's extra [ptp] keys: " + ", ".join(f"{k} = {v}" for k, v in args.slave_keys.items()))
     for combo, r in results["follow"].items():
         ratio = r["ours_rms_ns"] / r["ptp4l_rms_ns"] if r["ptp4l_rms_ns"] else math.nan
         lines.append(f"{combo:<10} {_us(r['ours_rms_ns']):>11} {_us(r['ours_max_ns']):>11} "
                      f"{_us(r['ours_mean_ns']):>9} {_us(r['ptp4l_rms_ns']):>9} {_us(r['ptp4l_max_ns']):>9} "
                      f"{_us(r['ptp4l_delay_ns']):>8} {ratio:>14.2f}")
+    lines.append("One-way delays our kernel stamps saw (median, us; apparent delay corrected by our mean true "
+                 "offset): a difference between the directions is an asymmetry the slave cannot see")
+    for combo, r in results["follow"].items():
+        parts = [f"{label} {_us(r.get(key))}" for label, key in (
+            ("Sync m->s", "sync_ms_ns"), ("Delay_Req s->m", "delay_req_sm_ns"),
+            ("Pdelay_Req s->m", "pdelay_req_sm_ns"), ("Pdelay_Resp m->s", "pdelay_resp_ms_ns"))
+            if r.get(key) is not None]
+        parts.append(f"rejected offsets {r.get('rejected_offsets')}, delays {r.get('rejected_delays')}")
+        lines.append(f"  {combo:<10} " + ", ".join(parts))
     if results["converge"]:
         lines.append(f"Convergence from +1 ms / +50 ppm at 16 Sync/s (UDPv4 E2E), {args.converge_seconds:.0f} s "
                      "observed; time until |true TE| stays under the threshold")
@@ -223,7 +267,33 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def parse_slave_keys(items: list[str]) -> dict[str, Any]:
+    """`KEY=VALUE` pairs (VALUE in TOML) for the slave's [ptp] table; ValueError names a bad one."""
+    import tomllib
+
+    keys: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--slave-key {item!r}: not KEY=VALUE")
+        try:
+            keys[key.strip()] = tomllib.loads(f"v = {value.strip()}")["v"]
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"--slave-key {item!r}: {exc}") from None
+    return keys
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        args.slave_keys = parse_slave_keys(args.slave_key)
+    except ValueError as exc:
+        print(f"ptpbridge bench ptp-follow: {exc}", file=sys.stderr)
+        return 2
+    if args.failover:
+        from ptpbridge.bench import ptp_failover
+
+        return run_lab_bench("ptp-follow --failover", args, ptp_failover.measure,
+                             lambda results: ptp_failover.table(results, args))
     args.combo_list = [c for c in args.combos.split(",") if c]
     args.servo_list = [s for s in args.servos.split(",") if s]
     bad = [c for c in args.combo_list if c not in COMBOS] + [s for s in args.servo_list if s not in SERVOS]

@@ -18,7 +18,7 @@ LAB_PTP: dict[str, Any] = {
 }
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -26,14 +26,14 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     raise TypeError(f"no TOML for {value!r}")
 
 
 def ptp_config(extra: str = "", **ptp: Any) -> str:
     """A TOML config: a zero-error simulated clock and `[ptp]` with LAB_PTP updated by ``ptp``."""
     keys = {**LAB_PTP, **ptp}
-    lines = [SIM_CLOCK_TOML, "[ptp]", *(f"{key} = {_toml_value(value)}" for key, value in keys.items())]
+    lines = [SIM_CLOCK_TOML, "[ptp]", *(f"{key} = {toml_value(value)}" for key, value in keys.items())]
     return "\n".join(lines) + "\n" + extra
 
 

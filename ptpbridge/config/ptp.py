@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from ptpbridge.config.base import StrictModel
+from ptpbridge.core.ptp.config import CLOCK_CLASS_SLAVE_ONLY
 from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN, LOG_SYNC_INTERVAL_MIN
 from ptpbridge.wire.ptp.constants import TimeSource
 from ptpbridge.wire.ptp.values import ClockIdentity
@@ -38,6 +39,7 @@ Profile = Literal["default", "enterprise"]
 Transport = Literal["udpv4", "udpv6", "l2"]
 DelayMechanismName = Literal["e2e", "p2p"]
 TimestampingMode = Literal["auto", "hardware", "software"]
+DelayFilterName = Literal["median", "minimum", "none"]
 
 
 def is_mac(text: str) -> bool:
@@ -92,6 +94,19 @@ class PtpConfig(StrictModel):
     # Who may SET over the network (pmc "SET PRIORITY1"): addresses, prefixes or MACs.
     # None: this host's own addresses and MACs, and loopback.
     management_set_allow: list[str] | None = None
+    # ptp4l's slaveOnly: announce clockClass 255 and never become MASTER (clock_class, if
+    # given, must then be 255).
+    slave_only: bool = False
+    # ptp4l's delayAsymmetry: master-to-slave minus the mean path delay, in ns; positive
+    # when the master-to-slave path is the longer one. Moves the offset by -asymmetry.
+    delay_asymmetry_ns: int = Field(0, ge=-1_000_000_000, le=1_000_000_000)
+    # Slave-side filtering: the path delay used is the median (ptp4l's delay_filter
+    # moving_median) or minimum of the last delay_filter_length measurements.
+    delay_filter: DelayFilterName = "median"
+    delay_filter_length: int = Field(10, ge=1, le=256)
+    # Offsets and delays further than this many scaled MADs (MAD x 1.4826) from the median
+    # of the recent accepted ones are rejected and counted; 0 turns the gate off.
+    outlier_threshold: float = Field(5.0, ge=0, le=1000)
 
     @field_validator("time_source")
     @classmethod
@@ -133,6 +148,19 @@ class PtpConfig(StrictModel):
             if self.delay_mechanism != "e2e":
                 raise ValueError("profile 'enterprise' uses the e2e delay mechanism only")
         return self
+
+    @model_validator(mode="after")
+    def _check_slave_only(self) -> PtpConfig:
+        explicit = "clock_class" in self.model_fields_set
+        if self.slave_only and explicit and self.clock_class != CLOCK_CLASS_SLAVE_ONLY:
+            raise ValueError(f"slave_only = true announces clock_class {CLOCK_CLASS_SLAVE_ONLY}; "
+                             f"clock_class = {self.clock_class} contradicts it (drop it or set 255)")
+        return self
+
+    @property
+    def announced_clock_class(self) -> int:
+        """clockClass in defaultDS: 255 for a slave-only clock, else the configured one."""
+        return CLOCK_CLASS_SLAVE_ONLY if self.slave_only else self.clock_class
 
     @property
     def unicast_delay_resp(self) -> bool:

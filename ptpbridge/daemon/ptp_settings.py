@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ptpbridge.config.ptp import PtpConfig, is_mac
 from ptpbridge.core.ptp import ClockConfig, PortConfig, TimePropertiesDS
+from ptpbridge.core.ptp.sample_filter import DelayFilterMode, GateSettings
 from ptpbridge.daemon.ptp_netif import HostFacts, InterfaceFacts, protocol_address
 from ptpbridge.io import UdpAddress
 from ptpbridge.io.timestamps import TimestampSource
@@ -49,8 +50,10 @@ def clock_config(config: PtpConfig, identity: ClockIdentity, timebase: Timebase)
         clock_identity=identity,
         priority1=config.priority1,
         priority2=config.priority2,
-        clock_quality=ClockQuality(config.clock_class, config.clock_accuracy, config.offset_scaled_log_variance),
+        clock_quality=ClockQuality(config.announced_clock_class, config.clock_accuracy,
+                                   config.offset_scaled_log_variance),
         domain_number=config.domain,
+        slave_only=config.slave_only,
         time_properties=TimePropertiesDS.from_timebase(timebase, time_source=config.time_source_value),
         # Twice the I/O layer's timeout: the endpoint always reports first (a timestamp or None).
         tx_timestamp_timeout_ns=2 * config.tx_timestamp_timeout_ms * MS,
@@ -66,6 +69,10 @@ def port_config(config: PtpConfig, facts: InterfaceFacts, source: TimestampSourc
         log_min_delay_req_interval=config.log_min_delay_req_interval,
         log_min_pdelay_req_interval=config.log_min_pdelay_req_interval,
         delay_mechanism=DELAY_MECHANISM[config.delay_mechanism],
+        delay_asymmetry_ns=config.delay_asymmetry_ns,
+        delay_filter=DelayFilterMode(config.delay_filter),
+        delay_filter_length=config.delay_filter_length,
+        outlier_gate=GateSettings(threshold=config.outlier_threshold),
         interface=facts.name,
         timestamping=LINUXPTP_TIMESTAMPING[source],
         network_protocol=NETWORK_PROTOCOL[config.transport],

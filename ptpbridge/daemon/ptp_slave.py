@@ -10,8 +10,13 @@ this module sits between them in the daemon, so neither knows the other:
 * a step invalidates the measurements in flight (t1/t2 from before the step
   paired with t3/t4 after it), so the port's delay state is dropped and no
   sample is fed until fresh delay measurements came in;
-* a new parent resets the servo (keeping its frequency, no first step), so
-  masters that agree hand over without a jump;
+* a new parent does not restart the servo when the masters agree: the
+  servo carries on (its frequency and its window of offsets stay valid, and
+  a fresh estimate from a handful of noisy samples would move the frequency
+  by ppm, i.e. tens of us within a second). Only when the median of the
+  first ``HANDOVER_SAMPLES`` offsets from the new parent is beyond
+  ``HANDOVER_AGREE_NS`` is the servo reset (keeping its frequency, no first
+  step), so a master that disagrees is pulled in from a fresh estimate;
 * when the port waits for the servo (the core's ``calibrate_on_first_sync``
   off), servo lock moves it UNCALIBRATED -> SLAVE and a lost lock back.
 
@@ -48,6 +53,11 @@ _LOCKED = frozenset({ServoState.LOCKED, ServoState.LOCKED_STABLE})
 RMS_SAMPLES = 16
 # Sync intervals remembered to infer the master's logSyncInterval (the servo's gains).
 _INTERVALS = 9
+# After a parent change: offsets looked at, and how close to zero their median must be,
+# for the new master to count as agreeing with the old (software stamps differ by a few us
+# between masters; a disagreeing master is tens of us off or more).
+HANDOVER_SAMPLES = 3
+HANDOVER_AGREE_NS = 20_000
 
 
 @dataclass
@@ -84,6 +94,10 @@ class SlaveGlue:
         self.log_sync_interval: int | None = None
         # Delay measurements still needed after a step before samples are trusted again.
         self._settle: dict[int, int] = {}
+        # First offsets from a new parent, until the hand-over is decided (None: decided).
+        self._handover: list[int] | None = None
+        self.handovers_carried_on = 0
+        self.handovers_reset = 0
 
     @property
     def active(self) -> bool:
@@ -123,8 +137,21 @@ class SlaveGlue:
             stats.last_t2_ns = None
             stats.intervals.clear()
         if had_parent and self.active:
-            assert self.discipline is not None
+            self._handover = []
+
+    def _decide_handover(self, offset: int) -> None:
+        """Carry the servo on to the new parent if it agrees with the old one, else reset it."""
+        assert self._handover is not None and self.discipline is not None
+        self._handover.append(offset)
+        if len(self._handover) < HANDOVER_SAMPLES:
+            return
+        middle = sorted(self._handover)[len(self._handover) // 2]
+        self._handover = None
+        if abs(middle) > HANDOVER_AGREE_NS:
+            self.handovers_reset += 1
             self.discipline.reset()
+        else:
+            self.handovers_carried_on += 1
 
     def _on_sync(self, sample: SyncSample) -> None:
         number = sample.port
@@ -148,6 +175,8 @@ class SlaveGlue:
         if not self.active:
             return
         assert self.discipline is not None
+        if self._handover is not None:
+            self._decide_handover(offset)
         out = self.discipline.submit_sample(offset, sample.t2_ns, f"ptp port {number} {self.parent}")
         if out is None:
             return
@@ -166,6 +195,7 @@ class SlaveGlue:
         stats = self.ports[number]
         stats.offsets.clear()
         stats.last_t2_ns = None
+        port.slave.restart_offsets()  # offsets start again near zero
         if port.config.delay_mechanism is DelayMechanism.E2E:
             port.slave.reset()  # the next Delay_Req exchange is entirely after the step
             self._settle[number] = 1
@@ -207,6 +237,21 @@ class SlaveGlue:
                 "rms_samples": len(stats.offsets),
                 "samples": stats.samples,
                 "skipped_after_step": stats.skipped,
+                # Samples the core's outlier gate kept from the servo (sample_filter.py).
+                "rejected_offsets": port.slave.rejected_offsets,
+                "rejected_delays": (port.peer.rejected_delays
+                                    if port.config.delay_mechanism is DelayMechanism.P2P
+                                    else port.slave.rejected_delays),
+                "raw_path_delay_ns": (port.peer.delay_filter.last_raw_ns
+                                      if port.config.delay_mechanism is DelayMechanism.P2P
+                                      else port.slave.delay_filter.last_raw_ns),
+                # Medians of the last 64: Sync t2 - t1 (= master-to-slave + our offset) and
+                # Delay_Req t4 - t3 (= slave-to-master - our offset), or for P2P the Pdelay
+                # requester's t2 - t1 and t4 - t3; with the true offset, each direction's delay.
+                "apparent_ms_ns": port.slave.apparent_ms.median(),
+                "apparent_sm_ns": port.slave.apparent_sm.median(),
+                "apparent_pdelay_out_ns": port.peer.apparent_out.median(),
+                "apparent_pdelay_back_ns": port.peer.apparent_back.median(),
                 "utc_correction_ns": stats.utc_correction_ns,
             })
         true_te = disc.served.true_time_error_ns(disc.timebase) if disc is not None else None
@@ -214,6 +259,9 @@ class SlaveGlue:
             "steering": self.active,
             "parent": self.parent,
             "parent_changes": self.parent_changes,
+            # Parent changes where the servo carried on / was reset (HANDOVER_AGREE_NS).
+            "handovers_carried_on": self.handovers_carried_on,
+            "handovers_reset": self.handovers_reset,
             "master_timescale": "ptp" if self.clock.time_properties_ds.ptp_timescale else "arb (taken as utc)",
             "log_sync_interval": self.log_sync_interval,
             "servo_state": None if servo is None else servo.state.value,
@@ -221,3 +269,28 @@ class SlaveGlue:
             "true_time_error_ns": true_te,
             "ports": ports,
         }
+
+
+def _ns(value: int | float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} ns"
+
+
+def slave_rows(slave: dict[str, Any]) -> list[tuple[str, str]]:
+    """The `slave` part of the ptp status as rows of `ptpbridge status`'s human table."""
+    rows: list[tuple[str, str]] = []
+    for port in slave.get("ports", []):
+        n = port["number"]
+        rows += [
+            (f"PTP slave port {n}", f"{port['state']}, offset {_ns(port['offset_ns'])}, path delay "
+                                    f"{_ns(port['mean_path_delay_ns'])} (raw {_ns(port['raw_path_delay_ns'])}), "
+                                    f"RMS {_ns(port['rms_ns'])} over {port['rms_samples']} samples"),
+            (f"PTP slave port {n} samples", f"{port['samples']} offsets, {port['rejected_offsets']} offsets and "
+                                            f"{port['rejected_delays']} delays rejected as outliers, "
+                                            f"{port['skipped_after_step']} skipped after a step"),
+        ]
+    if rows:
+        freq = slave["frequency_ppb"]
+        rows.append(("PTP slave servo", f"{slave['servo_state']}, frequency "
+                                        f"{'-' if freq is None else f'{freq:+,.1f} ppb'}, "
+                                        f"true time error {_ns(slave['true_time_error_ns'])}"))
+    return rows

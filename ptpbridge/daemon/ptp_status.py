@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ptpbridge.daemon.ptp_slave import slave_rows
+
 if TYPE_CHECKING:
     from ptpbridge.daemon.ptp_service import PtpService
 
@@ -118,4 +120,6 @@ def table_rows(ptp: dict[str, Any]) -> list[tuple[str, str]]:
             (f"PTP port {n} received", _counts(port["received"])),
             (f"PTP port {n} problems", _counts(problems)),
         ]
+    if ptp.get("slave"):
+        rows += slave_rows(ptp["slave"])
     return rows

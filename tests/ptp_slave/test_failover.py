@@ -3,8 +3,12 @@
 
 Our slave follows ours; we stop it; the slave must take the ptp4l
 grandmaster as parent within announceReceiptTimeout x announce interval +
-1 s (plus slack for a busy machine), without a step, and its true time
-error, sampled every 0.2 s throughout, stays small. The two masters agree
+1 s (plus slack for a busy machine), without a step and without restarting
+its servo (the masters agree, so it carries on), and its true time error,
+sampled every 0.2 s throughout, stays small. The issue's 10 us bound is a
+figure for `ptpbridge bench ptp-follow --failover`; here the bound is the
+physical one (a step or a servo restart from noisy samples would show as
+tens of us to milliseconds). The two masters agree
 only through the timescale rule: ours sends TAI (PTP timescale), ptp4l
 sends CLOCK_REALTIME (ARB, taken as UTC).
 """
@@ -24,9 +28,10 @@ ANNOUNCE_RECEIPT_TIMEOUT = 3
 # The issue's limit, plus slack for status polling and a loaded 2-core machine.
 SWITCH_LIMIT_S = ANNOUNCE_RECEIPT_TIMEOUT * 2.0**LOG_ANNOUNCE + 1.0
 SLACK_S = 1.5
-# The hand-over transient on a busy 2-core machine with software stamps has
-# reached 60 us; a step (what this guards against) would be milliseconds.
-FAILOVER_TE_BOUND_NS = 200_000
+# A step would be milliseconds, a servo restart from a few noisy samples tens of us.
+FAILOVER_TE_BOUND_NS = TE_BOUND_NS
+# How far our grandmaster is off in the disagreeing case: well beyond HANDOVER_AGREE_NS.
+DISAGREE_NS = 100_000
 
 
 def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
@@ -44,7 +49,7 @@ def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
             wait_converged(slave, TE_BOUND_NS, timeout=30)
             assert slave.ptp()["grandmaster"]["identity"] == ours_id
             time.sleep(2)  # settle on ours
-            steps_before = slave.status()["discipline"]["steps"]
+            before = slave.status()
             errors: list[int] = []
             stopped = time.monotonic()
             ours.stop()
@@ -60,9 +65,52 @@ def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
             assert switched < SWITCH_LIMIT_S + SLACK_S
             assert max(abs(e) for e in errors) < FAILOVER_TE_BOUND_NS, errors
             status = slave.status()
-            assert status["discipline"]["steps"] == steps_before  # the hand-over did not step
-            assert status["discipline"]["resets"] >= 1  # the servo restarted on the new parent
+            assert status["discipline"]["steps"] == before["discipline"]["steps"]  # the hand-over did not step
+            # The masters agree: the servo carried on. (At start the slave may have moved from
+            # ptp4l's grandmaster to ours while still converging: count from the stop.)
+            assert status["discipline"]["resets"] == before["discipline"]["resets"]
+            handovers = {k: status["ptp"]["slave"][k] - before["ptp"]["slave"][k]
+                         for k in ("handovers_reset", "handovers_carried_on")}
+            assert handovers == {"handovers_reset": 0, "handovers_carried_on": 1}
             assert status["ptp"]["ports"][0]["state"] == "SLAVE"
             assert status["ptp"]["slave"]["master_timescale"].startswith("arb")
+    finally:
+        ours.stop()
+
+
+def test_failover_to_a_disagreeing_master_restarts_the_servo(make_lab: MakeLab) -> None:
+    """Our grandmaster 100 us off the truth, ptp4l's on it: after the switch the first offsets are
+    ~100 us, beyond HANDOVER_AGREE_NS, so the servo starts a fresh estimate (keeping its
+    frequency, no step: step_threshold 0) and pulls the clock to the new master."""
+    lab = make_lab("two-gm", hosts=1)
+    ours_config = ptp_config(priority1=100, log_sync_interval=-4, log_min_delay_req_interval=-4,
+                             log_announce_interval=LOG_ANNOUNCE,
+                             announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    ours_config = ours_config.replace("time_error_ns = 0", f"time_error_ns = {DISAGREE_NS}")
+    theirs_config = Ptp4lConfig(role="master", priority1=128, log_sync_interval=-4,
+                                log_min_delay_req_interval=-4, log_announce_interval=LOG_ANNOUNCE,
+                                announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    ours = PtpbridgeGm(lab["gm1"], ours_config, name="gm1").start()
+    try:
+        with Ptp4l(lab["gm2"], theirs_config, name="gm2"), our_slave(lab["c1"]) as slave:
+            ours_id = ours.ptp()["clock_identity"]
+            deadline = time.monotonic() + 30
+            while abs(slave.true_time_error_ns() - DISAGREE_NS) > TE_BOUND_NS or slave.port_state() != "SLAVE":
+                assert time.monotonic() < deadline, slave.ptp()["slave"]
+                time.sleep(0.2)
+            assert slave.ptp()["grandmaster"]["identity"] == ours_id
+            before = slave.status()
+            ours.stop()
+            deadline = time.monotonic() + 30
+            while abs(slave.true_time_error_ns()) > TE_BOUND_NS:  # pulled to the truth by frequency
+                assert time.monotonic() < deadline, slave.ptp()["slave"]
+                time.sleep(0.2)
+            status = slave.status()
+            # (The slave may have started on ptp4l's grandmaster and moved to ours: count from the stop.)
+            handovers = {k: status["ptp"]["slave"][k] - before["ptp"]["slave"][k]
+                         for k in ("handovers_reset", "handovers_carried_on")}
+            assert handovers == {"handovers_reset": 1, "handovers_carried_on": 0}
+            assert status["discipline"]["resets"] - before["discipline"]["resets"] == 1
+            assert status["discipline"]["steps"] == before["discipline"]["steps"]
     finally:
         ours.stop()

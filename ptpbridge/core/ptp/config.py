@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ptpbridge.core.ptp.datasets import TimePropertiesDS
 from ptpbridge.core.ptp.intervals import LOG_INTERVAL_MAX, LOG_INTERVAL_MIN, LOG_SYNC_INTERVAL_MIN
+from ptpbridge.core.ptp.sample_filter import DelayFilterMode, GateSettings
 from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ptp.constants import ClockAccuracy, DelayMechanism, LinuxptpTimestamping, NetworkProtocol
 from ptpbridge.wire.ptp.values import ClockIdentity, ClockQuality
@@ -36,6 +37,15 @@ class PortConfig:
     log_min_delay_req_interval: int = 0
     log_min_pdelay_req_interval: int = 0
     delay_mechanism: DelayMechanism = DelayMechanism.E2E
+    # delayAsymmetry (8.2.15.4.3): master-to-slave minus mean path delay, positive when the
+    # master-to-slave path is the longer one (ptp4l's delayAsymmetry).
+    delay_asymmetry_ns: int = 0
+    # Slave-side sample filtering (sample_filter.py): the path delay used is the median
+    # (or minimum) of the last delay_filter_length measurements; offsets and delays further
+    # than outlier_gate.threshold scaled MADs from the recent median are rejected.
+    delay_filter: DelayFilterMode = DelayFilterMode.MEDIAN
+    delay_filter_length: int = 10
+    outlier_gate: GateSettings = field(default_factory=GateSettings)
     # Reported by PORT_PROPERTIES_NP and CLOCK_DESCRIPTION only.
     interface: str = ""
     timestamping: LinuxptpTimestamping = LinuxptpTimestamping.HARDWARE
@@ -53,6 +63,9 @@ class PortConfig:
             _check_range(name, getattr(self, name), LOG_INTERVAL_MIN, LOG_INTERVAL_MAX)
         _check_range("log_sync_interval", self.log_sync_interval, LOG_SYNC_INTERVAL_MIN, LOG_INTERVAL_MAX)
         _check_range("announce_receipt_timeout", self.announce_receipt_timeout, 2, 255)
+        _check_range("delay_filter_length", self.delay_filter_length, 1, 256)
+        if abs(self.delay_asymmetry_ns) > NS_PER_S:
+            raise ValueError(f"delay_asymmetry_ns = {self.delay_asymmetry_ns} is beyond one second")
         if self.delay_mechanism not in (DelayMechanism.E2E, DelayMechanism.P2P):
             raise ValueError(f"delay_mechanism {self.delay_mechanism!r}: only E2E and P2P are supported")
         if len(self.interface.encode()) > 255:

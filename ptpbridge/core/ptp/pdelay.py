@@ -8,6 +8,9 @@ TX timestamp) and the request's correctionField. Requester: meanLinkDelay =
 ((t4 - t1) - (t3 - t2) - corrections) / 2, in 2^-16 ns, floored to ns.
 Both run in every state but INITIALIZING, FAULTY and DISABLED, and only on
 ports whose delayMechanism is P2P (an E2E port counts and drops them).
+The requester's measurements go through the port's DelayFilter (windowed
+median or minimum behind an outlier gate, sample_filter.py); the filtered
+value is meanLinkDelay. Delay asymmetry cancels in the link delay (11.6.4).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ptpbridge.core.ptp.actions import PDELAY_MULTICAST, Channel, Multicast, PathDelaySample
 from ptpbridge.core.ptp.counters import DropReason
+from ptpbridge.core.ptp.sample_filter import DelayFilter, MedianWindow
 from ptpbridge.wire.ptp.constants import CORRECTION_FRACTION_BITS, DelayMechanism, MessageType
 from ptpbridge.wire.ptp.fast import PdelayReqMsg, PdelayRespFollowUpMsg, PdelayRespMsg
 from ptpbridge.wire.ptp.values import PortIdentity, correction_to_ns
@@ -44,6 +48,17 @@ class PeerDelay(Generic[A]):
         self.port = port
         self.mean_link_delay_ns: int | None = None
         self._exchange: _Exchange | None = None
+        config = port.config
+        self.delay_filter = DelayFilter(config.delay_filter, config.delay_filter_length, config.outlier_gate)
+        # Apparent one-way delays of the requester's exchanges (status): t2 - t1 = us-to-peer
+        # minus our offset to the peer, t4 - t3 = peer-to-us plus it.
+        self.apparent_out = MedianWindow()
+        self.apparent_back = MedianWindow()
+
+    @property
+    def rejected_delays(self) -> int:
+        """Link delay measurements the outlier gate dropped, since start."""
+        return self.delay_filter.rejected
 
     def _not_p2p(self) -> DropReason | None:
         if self.port.config.delay_mechanism is DelayMechanism.P2P:
@@ -145,7 +160,16 @@ class PeerDelay(Generic[A]):
         assert e.t1_ns is not None and e.t2_ns is not None and e.t3_ns is not None and e.t4_ns is not None
         e.done = True
         scaled = ((e.t4_ns - e.t1_ns) - (e.t3_ns - e.t2_ns)) << CORRECTION_FRACTION_BITS
-        delay = correction_to_ns((scaled - e.correction) // 2)
+        if self.mean_link_delay_ns is None:
+            self.delay_filter.reset()  # the port forgot the link (left the operational states)
+            self.apparent_out.clear()
+            self.apparent_back.clear()
+        self.apparent_out.add(e.t2_ns - e.t1_ns)
+        self.apparent_back.add(e.t4_ns - e.t3_ns)
+        filtered = self.delay_filter.add(correction_to_ns((scaled - e.correction) // 2))
+        if filtered is None:
+            return
+        delay = filtered
         self.mean_link_delay_ns = delay
         port = self.port
         port.ds.peer_mean_path_delay_ns = delay

@@ -7,6 +7,16 @@ Delay_Req/Delay_Resp exchange a ``PathDelaySample``; a servo outside the
 core turns them into clock adjustments. Mean path delay (11.3.2):
 ((t2 - t3) + (t4 - t1) - Sync/Follow_Up corrections - Delay_Resp correction) / 2,
 computed in the correctionField's 2^-16 ns units and floored to ns.
+
+Filtering (sample_filter.py): each measured delay goes through the port's
+DelayFilter (windowed median or minimum behind an outlier gate) and the
+filtered value is the one offsets use; each offset passes an OutlierGate
+before it becomes a SyncSample. Rejected samples are counted here
+(``rejected_offsets``, ``rejected_delays``) and never reach a servo.
+
+Delay asymmetry (11.6): the Sync's correction gets + delayAsymmetry, the
+Delay_Req's - delayAsymmetry; the two cancel in the mean path delay, so only
+the offset moves (by - delayAsymmetry).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from ptpbridge.core.ptp.actions import MULTICAST, Channel, PathDelaySample, SyncSample
 from ptpbridge.core.ptp.counters import DropReason
 from ptpbridge.core.ptp.fsm import PortEvent
+from ptpbridge.core.ptp.sample_filter import DelayFilter, MedianWindow, OutlierGate
 from ptpbridge.wire.ptp.constants import CORRECTION_FRACTION_BITS, DelayMechanism, MessageType, PortState
 from ptpbridge.wire.ptp.fast import DelayRespMsg, FollowUpMsg, SyncMsg
 from ptpbridge.wire.ptp.values import correction_to_ns
@@ -56,6 +67,26 @@ class SlaveRole(Generic[A]):
         # Latest complete Sync: t1, t2, total correction (2^-16 ns).
         self._last: tuple[int, int, int] | None = None
         self._exchange: _DelayExchange | None = None
+        config = port.config
+        self.delay_filter = DelayFilter(config.delay_filter, config.delay_filter_length, config.outlier_gate)
+        self.offset_gate = OutlierGate(config.outlier_gate)
+        # delayAsymmetry in correctionField units, added to every Sync's correction.
+        self._asymmetry = config.delay_asymmetry_ns << CORRECTION_FRACTION_BITS
+        # Apparent one-way delays, offset included (for status: where an asymmetry lies):
+        # t2 - t1 - corrections = master-to-slave + offset; t4 - t3 - corrections =
+        # slave-to-master - offset. With a known true offset they give each direction.
+        self.apparent_ms = MedianWindow()
+        self.apparent_sm = MedianWindow()
+
+    @property
+    def rejected_offsets(self) -> int:
+        """Offsets the outlier gate kept from the servo, since start."""
+        return self.offset_gate.rejected
+
+    @property
+    def rejected_delays(self) -> int:
+        """E2E path delay measurements the outlier gate dropped, since start."""
+        return self.delay_filter.rejected
 
     def reset(self) -> None:
         """Forget everything measured against the previous parent."""
@@ -63,6 +94,14 @@ class SlaveRole(Generic[A]):
         self._sync = self._follow_up = None
         self._last = None
         self._exchange = None
+        self.delay_filter.reset()
+        self.offset_gate.reset()
+        self.apparent_ms.clear()
+        self.apparent_sm.clear()
+
+    def restart_offsets(self) -> None:
+        """The clock stepped: offsets start from a new level, so the gate's window is stale."""
+        self.offset_gate.reset()
 
     def _from_parent(self, msg: SyncMsg | FollowUpMsg | DelayRespMsg) -> bool:
         port = self.port
@@ -107,12 +146,14 @@ class SlaveRole(Generic[A]):
         port = self.port
         clock = port.clock
         self._last = (t1, t2, correction)
+        self.apparent_ms.add(correction_to_ns(((t2 - t1) << CORRECTION_FRACTION_BITS) - correction))
         delay = self.current_delay()
-        sample = SyncSample(port.number, seq, t1, t2, correction_to_ns(correction), delay)
+        sample = SyncSample(port.number, seq, t1, t2, correction_to_ns(correction + self._asymmetry), delay)
         offset = sample.offset_ns
-        if offset is not None:
-            clock.current_ds.offset_from_master_ns = offset
-        clock.emit(sample)
+        if offset is None or self.offset_gate.admit(offset):
+            if offset is not None:
+                clock.current_ds.offset_from_master_ns = offset
+            clock.emit(sample)
         if port.state is PortState.UNCALIBRATED and clock.config.calibrate_on_first_sync:
             port.apply(PortEvent.MASTER_CLOCK_SELECTED, now_ns, "first Sync measurement")
         self._try_delay()
@@ -167,9 +208,14 @@ class SlaveRole(Generic[A]):
             return
         exchange.answered = True
         t1, t2, sync_correction = last
+        self.apparent_sm.add(correction_to_ns(((exchange.t4_ns - exchange.t3_ns) << CORRECTION_FRACTION_BITS)
+                                              - exchange.correction))
         scaled = ((t2 - exchange.t3_ns) + (exchange.t4_ns - t1)) << CORRECTION_FRACTION_BITS
         scaled -= sync_correction + exchange.correction
-        delay = correction_to_ns(scaled // 2)
+        filtered = self.delay_filter.add(correction_to_ns(scaled // 2))
+        if filtered is None:
+            return
+        delay = filtered
         self.mean_path_delay_ns = delay
         port = self.port
         port.clock.current_ds.mean_delay_ns = delay
