@@ -8,9 +8,12 @@ exposes ``DESCRIPTION: str``, ``add_arguments(parser)`` and
 
 BENCHMARKS: dict[str, str] = {
     "codec": "ptpbridge.bench.codec",
+    "gnss": "ptpbridge.bench.gnss",
+    "leap": "ptpbridge.bench.leap",
     "ntp": "ptpbridge.bench.ntp",
     "ptp-slaves": "ptpbridge.bench.ptp_slaves",
     "ptp-delay": "ptpbridge.bench.ptp_delay",
     "ptp-follow": "ptpbridge.bench.ptp_follow",
     "servo": "ptpbridge.bench.servo",
+    "refs": "ptpbridge.bench.refs",
 }

@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "run": "ptpbridge.cli.run_cmd",
     "status": "ptpbridge.cli.status_cmd",
     "clients": "ptpbridge.cli.clients_cmd",
+    "sources": "ptpbridge.cli.sources_cmd",
+    "tracking": "ptpbridge.cli.tracking_cmd",
     "phc": "ptpbridge.cli.phc_cmd",
     "decode": "ptpbridge.cli.decode_cmd",
     "bench": "ptpbridge.cli.bench_cmd",

@@ -56,10 +56,11 @@ def run(args: argparse.Namespace) -> int:
     import phc
     from ptpbridge.daemon.app import Daemon
     from ptpbridge.daemon.discipline import DisciplineError, discipline_components
+    from ptpbridge.daemon.leap import leap_components
     from ptpbridge.daemon.ntp_service import NtpSetupError, ntp_components
     from ptpbridge.daemon.ptp_service import PtpSetupError, ptp_components
 
-    daemon = Daemon(config, args.config, [discipline_components, ptp_components, ntp_components])
+    daemon = Daemon(config, args.config, [leap_components, discipline_components, ptp_components, ntp_components])
     try:
         asyncio.run(daemon.run())
     except (phc.PhcError, ControlError, DisciplineError, PtpSetupError, NtpSetupError) as exc:

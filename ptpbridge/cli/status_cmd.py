@@ -54,12 +54,21 @@ def rows_for(status: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if status.get("discipline"):
         rows += discipline_rows(status["discipline"])
+    if status.get("references"):
+        r = status["references"]
+        rows.append(("References", f"{r['selected'] or 'none'} selected, clock {r['state']}, "
+                                   f"clockClass {r['clock_class']}, stratum {r['stratum']} "
+                                   "(ptpbridge sources / tracking)"))
     if status.get("ntp"):
         rows += ntp_rows(status["ntp"])
     if status.get("ptp"):
         from ptpbridge.daemon.ptp_status import table_rows
 
         rows += table_rows(status["ptp"])
+    if status.get("leap"):
+        from ptpbridge.daemon.leap_status import table_rows as leap_rows
+
+        rows += leap_rows(status["leap"])
     return rows
 
 
@@ -77,7 +86,7 @@ def discipline_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
              + f" over {d['rms_samples']} locked samples"),
             ("Servo samples", f"{d['samples']}, steps {d['steps']}"
              + ("" if d["last_step_ns"] is None else f" (last {format_ns(d['last_step_ns'])})")
-             + f", errors {d['errors']}"),
+             + f", errors {d['errors']}, spikes left out {d.get('rejected_samples', 0)}"),
         ]
     drift = d["drift_file"]
     if drift:

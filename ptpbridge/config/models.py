@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ptpbridge.config.base import StrictModel
 from ptpbridge.config.discipline import DisciplineConfig
 from ptpbridge.config.ntp import NtpConfig
 from ptpbridge.config.ptp import PtpConfig
+from ptpbridge.config.references import HoldoverConfig, ReferenceConfig, SelectionConfig, check_references
+from ptpbridge.config.time import TimeConfig
 
 DEFAULT_CONTROL_SOCKET = Path("/run/ptpbridge/control.sock")
 
@@ -41,12 +43,6 @@ class LoggingConfig(StrictModel):
     level: Literal["debug", "info", "notice", "warning", "error"] = "info"
 
 
-class TimeConfig(StrictModel):
-    """TAI - UTC in seconds until a leap-second file or reference says otherwise."""
-
-    utc_offset_s: int = Field(37, ge=0, le=1000)
-
-
 class DaemonConfig(StrictModel):
     interfaces: list[str] = []
     clock: ClockConfig = ClockConfig()
@@ -59,3 +55,14 @@ class DaemonConfig(StrictModel):
     ntp: NtpConfig | None = None
     # PTP grandmaster; absent: none.
     ptp: PtpConfig | None = None
+    # What the clock follows (`[[reference]]`), how it degrades and switches; absent: [discipline].
+    reference: list[ReferenceConfig] = []
+    holdover: HoldoverConfig = HoldoverConfig()
+    selection: SelectionConfig = SelectionConfig()
+
+    @model_validator(mode="after")
+    def _check_references(self) -> DaemonConfig:
+        check_references(self.reference, self.discipline.source,
+                         None if self.ntp is None else self.ntp.key_file,
+                         self.ptp is not None and self.ptp.enabled)
+        return self

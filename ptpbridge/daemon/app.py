@@ -10,13 +10,16 @@ import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ptpbridge.config.models import DaemonConfig
 from ptpbridge.daemon.clock_source import ServedClock, open_clock
 from ptpbridge.daemon.control import ControlServer, Handler
 from ptpbridge.daemon.status_models import ClockStatus, DaemonInfo, Status
 from ptpbridge.timebase import Timebase
+
+if TYPE_CHECKING:
+    from ptpbridge.daemon.quality import QualityBoard
 
 log = logging.getLogger("ptpbridge")
 
@@ -68,6 +71,8 @@ class Daemon:
         self.config_file = config_file
         self.timebase = Timebase(utc_offset_s=config.time.utc_offset_s)
         self.served: ServedClock | None = None
+        # The time quality PTP and NTP announce; set by the reference manager ([[reference]]).
+        self.quality: QualityBoard | None = None
         self.status_sections: dict[str, StatusProvider] = {}
         self._started_monotonic = time.monotonic()
         self._stop = asyncio.Event()

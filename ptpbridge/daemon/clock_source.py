@@ -22,7 +22,8 @@ class ServedClock:
         if not isinstance(self.clock, phc.SimulatedClock):
             return None
         offset = self.clock.true_offset_ns()  # noise-free: the truth, not a reading
-        return offset - (timebase.utc_offset_ns if self.timescale is Timescale.TAI else 0)
+        # TAI - CLOCK_REALTIME: a lab leap the kernel never sees leaves it where it was.
+        return offset - (timebase.system_offset_ns if self.timescale is Timescale.TAI else 0)
 
 
 def open_clock(config: ClockConfig, timebase: Timebase) -> ServedClock:

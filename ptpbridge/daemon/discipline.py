@@ -9,6 +9,11 @@ clock run free.  Only the served clock is ever stepped or slewed, and never
 when it is the system clock: the constructor refuses that configuration
 before anything is touched.
 
+With `[[reference]]` entries the reference manager (daemon/references.py)
+drives this discipline instead: it feeds `steer` with the selected
+reference's samples and, for a ptp reference, sees every slave sample first
+through `sample_gate`, which lets only the selected reference's through.
+
 The synchronous methods (`prepare`, `poll_system`, `submit_sample`,
 `finish`) carry all the logic, with CLOCK_REALTIME and the monotonic clock
 injected, so tests and `ptpbridge bench servo` run this very component in
@@ -99,6 +104,11 @@ class ClockDiscipline:
         self.last_source: str | None = None
         self._state: ServoState | None = None
         self._task: asyncio.Task[None] | None = None
+        # Set by the reference manager ([[reference]]): sees every PTP sample first and
+        # says whether it may steer (the PTP reference is the selected one).
+        self.sample_gate: Callable[[int, int, str], bool] | None = None
+        # "references" when the reference manager feeds this discipline (status shows it as the source).
+        self.driver: str | None = None
 
     @property
     def poll_interval_s(self) -> float:
@@ -146,6 +156,14 @@ class ClockDiscipline:
         if self.config.source != "ptp":
             self.ignored_samples += 1
             return None
+        if self.sample_gate is not None and not self.sample_gate(offset_ns, local_ts_ns, source):
+            self.ignored_samples += 1
+            return None
+        return self._feed(offset_ns, local_ts_ns, source)
+
+    def steer(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        """A measurement of the reference the reference manager selected (same meaning as
+        submit_sample's); None when the clock refused the adjustment."""
         return self._feed(offset_ns, local_ts_ns, source)
 
     def set_log_sync_interval(self, log_interval: int) -> None:
@@ -227,9 +245,9 @@ class ClockDiscipline:
 
     def status(self) -> dict[str, Any]:
         servo = self.servo.status()
-        running = self.config.source != "none"
+        running = self.config.source != "none" or self.driver is not None
         return {
-            "source": self.config.source,
+            "source": self.driver or self.config.source,
             "servo": self.servo_kind,
             "state": servo.state.value if running else "free-run",
             "last_source": self.last_source,
@@ -239,6 +257,7 @@ class ClockDiscipline:
             "rms_ns": None if servo.rms_ns is None else round(servo.rms_ns, 1),
             "rms_samples": servo.rms_samples,
             "samples": servo.samples,
+            "rejected_samples": servo.rejected,  # left out of the fit as spikes (linreg)
             "steps": self.steps,
             "last_step_ns": self.last_step_ns,
             "resets": self.resets,
@@ -258,6 +277,10 @@ class ClockDiscipline:
 def discipline_components(daemon: Daemon) -> list[Component]:
     """The daemon's component factory: always one discipline (a free-running one reports so)."""
     assert daemon.served is not None
+    if daemon.config.reference:  # [[reference]] entries: the reference manager drives this discipline
+        from ptpbridge.daemon.references import reference_components
+
+        return reference_components(daemon)
     return [ClockDiscipline(daemon.config.discipline, daemon.served, daemon.timebase)]
 
 

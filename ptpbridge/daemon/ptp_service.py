@@ -37,6 +37,7 @@ from ptpbridge.core.ptp import (
     SyncSample,
     TimePropertiesChanged,
 )
+from ptpbridge.core.refsel import TimeQuality
 from ptpbridge.daemon.control import Handler
 from ptpbridge.daemon.discipline import discipline_of
 from ptpbridge.daemon.ptp_netif import HostFacts, InterfaceError, read_host
@@ -48,6 +49,7 @@ from ptpbridge.daemon.ptp_settings import (
     port_config,
 )
 from ptpbridge.daemon.ptp_slave import SlaveGlue
+from ptpbridge.daemon.quality import apply_ptp_quality
 from ptpbridge.daemon.ptp_status import service_status
 from ptpbridge.daemon.ptp_transport import (
     L2PortTransport,
@@ -169,6 +171,8 @@ class PtpService:
                     clock.port(number), f.name, addresses, source, served, daemon.timebase,
                     self._unicast_receiver(number))
         clock.start(time.monotonic_ns())
+        if daemon.quality is not None:  # [[reference]]: announce the references' quality
+            daemon.quality.subscribe(self._on_quality)
         self._flush()
         log.info("ptp: clock %s, domain %d, %s %s%s, ports %s", identity, cfg.domain, cfg.transport,
                  cfg.delay_mechanism, " hybrid" if self._hybrid and cfg.delay_mechanism == "e2e" else "",
@@ -188,6 +192,11 @@ class PtpService:
 
     def control_handlers(self) -> dict[str, Handler]:
         return {}
+
+    def _on_quality(self, quality: TimeQuality) -> None:
+        if self.clock is not None:
+            apply_ptp_quality(self.clock, quality, time.monotonic_ns())
+            self._flush()
 
     def _close_transports(self) -> None:
         for responder in self.responders.values():
@@ -242,11 +251,21 @@ class PtpService:
         # The loop may wake a hair before the deadline it was armed for.
         now = max(time.monotonic_ns(), self._timer_deadline)
         try:
-            self.clock.handle_timer(now, self._tai_now(now))
+            tai = self._tai_now(now)
+            self._follow_timebase(tai)
+            self.clock.handle_timer(now, tai)
         except Exception:
             self.timer_errors += 1
             log.exception("ptp: timer handling failed")
         self._flush()
+
+    def _follow_timebase(self, tai: int) -> None:
+        """UTC offset and leap flags as the Timebase has them now, before any Announce goes out."""
+        assert self.clock is not None
+        local = self.clock.local_time_properties
+        wanted = local.at_instant(self.daemon.timebase, tai)
+        if wanted is not local:
+            self.clock.set_local_time_properties(wanted)
 
     def _tai_now(self, now: int) -> int:
         """The served clock in TAI; if it cannot be read, the last reading carried forward."""

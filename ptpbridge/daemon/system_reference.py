@@ -38,5 +38,5 @@ def measure_against_system(served: ServedClock, timebase: Timebase, samples: int
     system_now = realtime_ns()
     measurement = served.clock.offset_to_system(samples)
     local = system_now + measurement.offset_ns
-    offset = timebase.to_utc_ns(local, served.timescale) - system_now
+    offset = timebase.to_system_ns(local, served.timescale) - system_now
     return SystemSample(offset, local, measurement.delay_ns, measurement.method)

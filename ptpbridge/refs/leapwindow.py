@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ptpbridge.refs.civil import SECONDS_PER_DAY
 from ptpbridge.refs.leapfile import LeapEvent, LeapTable
-from ptpbridge.timebase import NS_PER_S, LeapState, Timebase
+from ptpbridge.timebase import NS_PER_S, LeapState, PendingLeap, Timebase
 
 DEFAULT_WINDOW_NS = 12 * 3600 * NS_PER_S
 MAX_WINDOW_NS = SECONDS_PER_DAY * NS_PER_S
@@ -56,10 +56,17 @@ class LeapAnnouncement:
         return self.leap is LeapState.DELETE
 
     def apply(self, timebase: Timebase) -> None:
-        """Hand offset and flag to the Timebase, the one owner of the TAI/UTC relation."""
+        """Hand offset, flag and the announced leap to the Timebase, the one owner of the TAI/UTC relation.
+
+        The leap goes along while it is announced, so the Timebase switches
+        offsets at the exact instant, however late the next apply comes.
+        """
+        event = self.next_event
         timebase.utc_offset_s = self.utc_offset_s
         timebase.utc_offset_valid = True
         timebase.leap = self.leap
+        timebase.pending = None if event is None or self.leap is LeapState.NONE else PendingLeap(
+            event.utc_ns + event.new_offset_s * NS_PER_S, event.new_offset_s, event.kind)
 
 
 def _check_window(window_ns: int) -> None:

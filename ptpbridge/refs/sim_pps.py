@@ -59,6 +59,10 @@ class SimulatedPps:
         """The base (CLOCK_REALTIME) instant the edge of ``utc_s`` reaches the clock."""
         return utc_s * NS_PER_S + self.delay_ns
 
+    def next_edge_ns(self) -> int:
+        """The base instant the next edge not yet reported reaches the clock (when to poll again)."""
+        return self._next_s * NS_PER_S + self.delay_ns
+
     def poll(self, now_ns: int | None = None) -> list[ExttsEvent]:
         """Events of every edge up to ``now_ns`` (default: the time source) not reported yet."""
         now = self._source() if now_ns is None else now_ns

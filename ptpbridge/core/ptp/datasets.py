@@ -9,7 +9,7 @@ integer ns (the wire's TimeInterval scaling happens only when encoding).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ptpbridge.timebase import LeapState, Timebase
 from ptpbridge.wire.ptp.constants import (
@@ -124,6 +124,20 @@ class TimePropertiesDS:
             ptp_timescale=True,
             time_source=time_source,
         )
+
+    def at_instant(self, timebase: Timebase, tai_ns: int) -> TimePropertiesDS:
+        """This data set with the UTC offset and leap flags the Timebase gives at ``tai_ns``.
+
+        Exact at a leap (the Timebase knows the instant); ``self`` when nothing
+        changed, so the caller's "did it change" stays one identity check.
+        """
+        offset, leap = timebase.ptp_state_at(tai_ns)
+        valid, leap59, leap61 = timebase.utc_offset_valid, leap is LeapState.DELETE, leap is LeapState.INSERT
+        if (offset == self.current_utc_offset and valid == self.current_utc_offset_valid
+                and leap59 == self.leap59 and leap61 == self.leap61):
+            return self
+        return replace(self, current_utc_offset=offset, current_utc_offset_valid=valid,
+                       leap59=leap59, leap61=leap61)
 
 
 @dataclass(slots=True)
