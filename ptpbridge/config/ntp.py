@@ -5,6 +5,10 @@ Defaults follow chrony where a chrony user would look for the same knob:
 nobody is served until `allow` says so, rate limiting is off until a
 `[ntp.ratelimit]` table exists (then chrony's interval 3, burst 8, leak 2),
 interleaved mode is answered, and a bad MAC gets a crypto-NAK (RFC 5905).
+One knob chrony lacks: `tx_latency_compensation` (on by default) adds the
+typical delay between reading the clock and the packet leaving, learnt
+from kernel transmit timestamps of sampled replies, to basic-mode
+transmit timestamps.
 
 The served clock is announced like chrony's `local` directive: synchronised
 at `local_stratum` (chrony's default for `local` is 10) with reference id
@@ -72,6 +76,9 @@ class NtpConfig(StrictModel):
     deny_kod: bool = False
     ratelimit: NtpRateLimitConfig | None = None
     interleave: bool = True
+    # Add the learnt delay from clock read to the kernel's transmit timestamp to
+    # basic-mode transmit timestamps (core/ntp/txlatency); interleaved mode needs none.
+    tx_latency_compensation: bool = True
     # Responses remembered for interleaved mode (all workers together).
     interleave_entries: int = Field(65536, ge=1, le=16_777_216)
     # Clients listed by `ptpbridge clients` (all workers together).

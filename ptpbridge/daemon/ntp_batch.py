@@ -11,7 +11,14 @@ patch, nothing else; signed replies are finalized, MAC included, there).
 
 Only replies to requests in interleaved form ask for a TX timestamp (a
 per-message SO_TIMESTAMPING control message switches it off for the
-others), and the error queue is read only while such a stamp is pending
+others), plus, with transmit latency compensation on, one basic reply per
+probe interval, sent alone in its batch (core/ntp/txlatency; a reply late
+in a batch also waits for the sends before it, which would teach the model
+the load, not the path): its kernel TX time minus the clock
+reading it carries teaches the worker how long a basic reply takes from
+clock read to the kernel's transmit timestamp (a line in the batch's work
+per request), and that prediction is added to every basic transmit
+timestamp. The error queue is read only while a stamp is pending
 (ntp_txqueue), or when a wake-up found no datagram (something else is on
 the queue).
 """
@@ -28,6 +35,7 @@ from typing import Final, Protocol
 
 from phc.net_tstamp import SCM_TIMESTAMPING, SO_TIMESTAMPING
 from ptpbridge.core.ntp import NtpDecision, NtpServerCore, ReplyKind, TransmitFill
+from ptpbridge.core.ntp.txlatency import TxLatency
 from ptpbridge.daemon.ntp_txqueue import TxQueue
 from ptpbridge.io import IoCounters
 from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE, TxReport, tx_report
@@ -50,6 +58,11 @@ _STAMPS_LEN: Final = CMSG_STAMPS.size
 _NO_TX: Final = (struct.pack("@Nii", socket.CMSG_LEN(4), socket.SOL_SOCKET, SO_TIMESTAMPING)
                  + struct.pack("=I", 0)).ljust(socket.CMSG_SPACE(4), b"\0")
 _ADDRESS_CACHE_MAX: Final = 65536
+
+# A reply to send: (slot, decision, client, TX timestamp wanted).
+_Reply = tuple[int, NtpDecision, tuple[str, int], bool]
+# A reply waiting for its TX timestamp: ((client, reply id), (clock reading, work) if a latency probe).
+_Pending = tuple[tuple[tuple[str, int], int], tuple[int, int] | None]
 
 
 def asks_interleaved(request: bytes) -> bool:
@@ -82,7 +95,7 @@ class BatchSocket:
 
     def __init__(self, sock: socket.socket, transport: UdpTransport, source: TimestampSource,
                  view: ClockView, core: NtpServerCore, sources: SourceCounts, *, interleave: bool,
-                 tx_timeout_ns: int) -> None:
+                 tx_timeout_ns: int, latency: TxLatency | None = None) -> None:
         self.sock = sock
         self.counters = IoCounters()
         self._fd = sock.fileno()
@@ -94,14 +107,19 @@ class BatchSocket:
         self._sources = sources
         self._interleave = interleave
         self._tx_timeout_ns = tx_timeout_ns
+        self._latency = latency
         family = sock.family
         self._rx = RecvRing(BATCH, SLOT, family)
         self._tx = SendSlots(BATCH, SLOT, family, _NO_TX)
         self._senders: dict[bytes, tuple[str, int]] = {}
-        # (client, reply id) of replies waiting for their TX timestamp; deadlines in monotonic ns.
-        self._pending: TxQueue[tuple[tuple[str, int], int]] = TxQueue()
+        # Replies waiting for their TX timestamp; deadlines in monotonic ns.
+        self._pending: TxQueue[_Pending] = TxQueue()
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self._fd, self._on_readable)
+
+    def latency_status(self) -> dict[str, int] | None:
+        """The basic-mode transmit compensation in force (None: switched off)."""
+        return None if self._latency is None else self._latency.as_dict()
 
     def close(self) -> None:
         if self.sock.fileno() >= 0:
@@ -125,6 +143,7 @@ class BatchSocket:
 
     def _on_readable(self) -> None:
         rx, counters = self._rx, self.counters
+        mono = time.monotonic_ns()  # also the start of this batch's work (transmit compensation)
         try:
             n = rx.receive(self._fd)
         except OSError:
@@ -139,9 +158,8 @@ class BatchSocket:
         control, data, names = rx.control, rx.data, rx.names
         tx = self._tx
         out, out_names, name_size = tx.data, tx.names, tx.name_size
-        mono = time.monotonic_ns()
-        # Replies to send: (slot, decision, client, TX timestamp wanted); late ones patched at the end.
-        replies: list[tuple[int, NtpDecision, tuple[str, int], bool]] = []
+        # Replies to send; late ones patched at the end.
+        replies: list[_Reply] = []
         k = received = unstamped = 0
         for i, (controllen, flags, length) in enumerate(rx.results(n)):
             if flags & MSG_TRUNC:
@@ -189,24 +207,53 @@ class BatchSocket:
         rx_counts["daemon"] += unstamped
         rx_counts[self._source] += received - unstamped
         if k:
-            self._send(replies, k)
+            self._send(replies, k, mono, received)
         if self._pending:
             self._drain_errqueue()
 
-    def _send(self, replies: list[tuple[int, NtpDecision, tuple[str, int], bool]], k: int) -> None:
-        """Patch late transmit timestamps, nothing else, then send the batch in one sendmmsg."""
-        tx, view = self._tx, self._view
+    def _send(self, replies: list[_Reply], k: int, start: int, received: int) -> None:
+        """Patch late transmit timestamps (clock read + compensation), nothing else, then one sendmmsg.
+
+        Everything that can be done before the clock reads is: signed
+        replies (a MAC to compute after the patch) first, then the plain
+        ones in a loop of read, convert, patch, straight into the system
+        call. The compensation depends on the work per request so far
+        (core/ntp/txlatency).
+        """
+        tx, now_utc, latency = self._tx, self._view.now_utc, self._latency
         out = tx.data
+        now = time.monotonic_ns()
+        work = (now - start) // max(1, received)
+        compensation = 0
+        probe = False  # the one reply of this batch is a latency probe
+        if latency is not None:
+            compensation = latency.correction_ns(work)
+            if k == 1:
+                slot, decision, _, want_tx = replies[0]
+                probe = (not want_tx and decision.transmit is TransmitFill.LATE and decision.sign_key is None
+                         and latency.probe_due(now))
+                if probe:
+                    tx.use(0, len(decision.reply or b""), False)  # this one TX-stamped
+                    replies[0] = (slot, decision, replies[0][2], True)
+        offsets: list[int] = []  # where the plain late replies' transmit timestamps go
         late = 0
         for slot, decision, _, _ in replies:
-            if decision.transmit is TransmitFill.LATE:
-                late += 1
-                if decision.sign_key is None:
-                    _TS.pack_into(out, slot * SLOT + OFFSET_TRANSMIT_TS, utc_ns_to_ntp64(view.now_utc()))
-                else:
-                    signed = decision.finalize(view.now_utc())
-                    out[slot * SLOT:slot * SLOT + len(signed)] = signed
+            if decision.transmit is not TransmitFill.LATE:
+                continue
+            late += 1
+            if decision.sign_key is None:
+                offsets.append(slot * SLOT + OFFSET_TRANSMIT_TS)
+                continue
+            signed = decision.finalize(now_utc() + compensation)
+            out[slot * SLOT:slot * SLOT + len(signed)] = signed
+        plain: list[int] = []
+        pack, to_ntp64 = _TS.pack_into, utc_ns_to_ntp64
+        for at in offsets:
+            read = now_utc()
+            pack(out, at, to_ntp64(read + compensation))
+            plain.append(read)
         failures = tx.send(self._fd, k)
+        reads = {0: (plain[0], work)} if probe else {}  # slot -> (clock reading, work)
         counters = self.counters
         self._sources.late_transmit += late
         failed = dict(failures)
@@ -219,7 +266,7 @@ class BatchSocket:
                 continue
             err = failed.get(slot)
             if err is None:
-                pending.sent((client, decision.reply_id), deadline)
+                pending.sent(((client, decision.reply_id), reads.get(slot)), deadline)
             elif took_key(err):
                 pending.burn_key()
 
@@ -254,7 +301,10 @@ class BatchSocket:
         sources.tx[self._source] += 1
         view = self._view
         tx_utc = view.to_utc(report.raw_ns) if self._hardware else view.system_to_utc(report.raw_ns)
-        client, reply_id = item
+        (client, reply_id), probe = item
+        if probe is not None and self._latency is not None:
+            read, work = probe
+            self._latency.add(tx_utc - read, work)
         self._core.record_tx(client, reply_id, tx_utc)
 
     def _expire(self, now_ns: int | None) -> None:

@@ -31,6 +31,7 @@ from ptpbridge.daemon.ntp_clockmap import sample
 from ptpbridge.daemon.ntp_counters import merge_counts
 from ptpbridge.daemon.ntp_reuseport import attach
 from ptpbridge.daemon.ntp_state import describe, measure_precision, server_state, state_to_json
+from ptpbridge.daemon.quality import ntp_server_state
 from ptpbridge.io.errors import IoSetupError
 from ptpbridge.io.udp import Family, UdpConfig, open_udp_socket
 
@@ -189,7 +190,8 @@ class NtpService:
         core = worker.report.get("core", {})
         return {"index": worker.index, "pid": worker.proc.pid if worker.proc else None,
                 "alive": worker.alive, "restarts": worker.restarts,
-                "received": core.get("received", 0), "replied": core.get("replied", 0)}
+                "received": core.get("received", 0), "replied": core.get("replied", 0),
+                "tx_latency": worker.report.get("tx_latency", [])}
 
     def _state_message(self) -> ntp_ipc.Message:
         served = self.daemon.served
@@ -198,8 +200,10 @@ class NtpService:
         clock_map = sample(served.clock)
         now_utc = timebase.to_utc_ns(clock_map.clock_ns, served.timescale)
         self.state = server_state(self.config, timebase, now_utc, self.precision)
+        if self.daemon.quality is not None:  # [[reference]]: stratum, refid, root figures from it
+            self.state = ntp_server_state(self.state, self.daemon.quality.current, timebase)
         return {"type": "state", "clock_map": clock_map.to_json(), "utc_offset_s": timebase.utc_offset_s,
-                "timescale": served.timescale.value, "server": state_to_json(self.state)}
+                "timebase": timebase.to_json(), "timescale": served.timescale.value, "server": state_to_json(self.state)}
 
     async def _spawn(self, worker: _Worker) -> None:
         socks = [group[worker.index] for group in self.groups]

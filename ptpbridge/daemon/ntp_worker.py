@@ -11,7 +11,10 @@ program attached), then sends the config. The worker:
   time already; software ones go through the daemon's ClockMap) and on to
   UTC through its copy of the daemon's timebase;
 * lets the sans-IO core decide, reads the clock as late as it can for a
-  basic reply's transmit timestamp, sends the batch, and gives the kernel
+  basic reply's transmit timestamp (plus, unless `tx_latency_compensation`
+  is off, the typical delay from that read to the kernel's transmit
+  timestamp, learnt per socket from a few TX-stamped basic replies: see
+  core/ntp/txlatency), sends the batch, and gives the kernel
   TX timestamp of a reply back to the core for interleaved mode. Only
   replies to requests in interleaved form (RFC 9769: origin neither zero
   nor the request's own transmit timestamp) are TX-timestamped: an
@@ -41,6 +44,7 @@ from typing import Any
 
 from ptpbridge.config.ntp import NtpConfig
 from ptpbridge.core.ntp import NtpServerCore
+from ptpbridge.core.ntp.txlatency import TxLatency
 from ptpbridge.daemon import ntp_ipc
 from ptpbridge.daemon.ntp_batch import BatchSocket, SourceCounts
 from ptpbridge.daemon.ntp_batch import asks_interleaved as asks_interleaved
@@ -54,6 +58,9 @@ from ptpbridge.io.udp import Family, interface_index
 from ptpbridge.timebase import Timebase, Timescale
 
 log = logging.getLogger("ptpbridge.ntp.worker")
+
+# "No leap step ahead": above any UTC a clock map can give.
+_NO_STEP = 1 << 126
 
 PR_SET_PDEATHSIG = 1
 # Counters are pushed at most this often, and only when they changed.
@@ -78,11 +85,24 @@ class TimeView:
         self.map = clock_map
         self.timebase = timebase
         self.timescale = timescale
+        self._leap_utc, self._before, self._after = _NO_STEP, 0, 0
         self.utc_map = self._utc_map()
 
     def _utc_map(self) -> ClockMap:
-        """The map straight to UTC: the timebase's offset, constant until the next update, folded in."""
+        """The map straight to UTC: the timebase's offset, constant until the next update, folded in.
+
+        An announced leap (the Timebase's NTP rule) is kept beside it as the
+        folded UTC at which it steps and the correction on either side, so the
+        served UTC changes at the exact instant, not at the next update.
+        """
         shift = self.timebase.to_utc_ns(self.map.clock_ns, self.timescale) - self.map.clock_ns
+        self._leap_utc, self._before, self._after = _NO_STEP, 0, 0
+        step_tai = self.timebase.utc_step_tai_ns() if self.timescale is Timescale.TAI else None
+        if step_tai is not None:
+            to_utc = self.timebase.tai_to_utc_ns
+            self._leap_utc = step_tai + shift
+            self._before = to_utc(step_tai - 1) - (step_tai - 1) - shift
+            self._after = to_utc(step_tai) - step_tai - shift
         return dataclasses.replace(self.map, clock_ns=self.map.clock_ns + shift)
 
     def from_system_ns(self, realtime_ns: int) -> int:
@@ -91,17 +111,21 @@ class TimeView:
 
     def system_to_utc(self, realtime_ns: int) -> int:
         """UTC of a kernel software timestamp, in one step (the per-packet path)."""
-        return self.utc_map.from_system_ns(realtime_ns)
+        utc = self.utc_map.from_system_ns(realtime_ns)
+        return utc + (self._before if utc < self._leap_utc else self._after)
 
     def to_utc(self, clock_ns: int) -> int:
         return self.timebase.to_utc_ns(clock_ns, self.timescale)
 
     def now_utc(self) -> int:
-        return self.utc_map.now_ns()
+        utc = self.utc_map.now_ns()
+        return utc + (self._before if utc < self._leap_utc else self._after)
 
     def update(self, message: ntp_ipc.Message) -> None:
         self.map = ClockMap.from_json(message["clock_map"])
         self.timebase.utc_offset_s = int(message["utc_offset_s"])
+        if "timebase" in message:
+            self.timebase.update_from_json(message["timebase"])
         self.timescale = Timescale(message["timescale"])
         self.utc_map = self._utc_map()
 
@@ -116,6 +140,7 @@ class Worker:
         self.listen: list[dict[str, Any]] = []
         self.sources = SourceCounts()
         self.interleave = config.interleave
+        self.compensate = config.tx_latency_compensation
         self.mode = config.timestamping
 
     def open(self, sockets: Sequence[dict[str, Any]]) -> None:
@@ -131,8 +156,10 @@ class Worker:
                 raise
             family: Family = "ipv4" if sock.family == socket.AF_INET else "ipv6"
             transport = UdpTransport(family, interface_index(interface, "serve NTP"))
+            latency = TxLatency() if self.compensate else None
             self.sockets.append(BatchSocket(sock, transport, choice.source, self.time, self.core, self.sources,
-                                            interleave=self.interleave, tx_timeout_ns=TX_TIMEOUT_NS))
+                                            interleave=self.interleave, tx_timeout_ns=TX_TIMEOUT_NS,
+                                            latency=latency))
             self.listen.append({"interface": interface, "address": spec["address"],
                                 "port": sock.getsockname()[1], "timestamping": choice.source,
                                 "reason": choice.reason})
@@ -154,6 +181,8 @@ class Worker:
             "clients": len(core.clients.table),
             "interleave_entries": len(core.interleave),
             "ratelimit_clients": 0 if core.limiter is None else len(core.limiter.table),
+            # Per socket, in `listen` order; None where compensation is off.
+            "tx_latency": [batch.latency_status() for batch in self.sockets],
         }
 
     def clients(self) -> list[dict[str, object]]:
@@ -175,6 +204,8 @@ async def serve(ipc_fd: int) -> int:
     state = first["state"]
     view = TimeView(ClockMap.from_json(state["clock_map"]), Timebase(int(state["utc_offset_s"])),
                     Timescale(state["timescale"]))
+    if "timebase" in state:
+        view.update(state)
     try:
         worker = Worker(NtpConfig.model_validate(first["ntp"]), int(first["workers"]), view)
         worker.core.set_state(state_from_json(state["server"]))

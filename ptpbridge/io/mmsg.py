@@ -77,6 +77,15 @@ _libc.recvmmsg.restype = ctypes.c_int
 _libc.sendmmsg.argtypes = [ctypes.c_int, ctypes.POINTER(_Mmsghdr), ctypes.c_uint, ctypes.c_int]
 _libc.sendmmsg.restype = ctypes.c_int
 
+# The same two calls without argtypes, for the per-batch hot paths: converting a
+# ctypes array through argtypes costs more than the system call's entry (~0.7 us
+# of ~1.3 us here); these take the buffer's address as a prepared c_void_p.
+_raw_libc = ctypes.CDLL(None, use_errno=True)
+_recvmmsg_raw = _raw_libc.recvmmsg
+_recvmmsg_raw.restype = ctypes.c_int
+_sendmmsg_raw = _raw_libc.sendmmsg
+_sendmmsg_raw.restype = ctypes.c_int
+
 _MMSG_SIZE: Final = ctypes.sizeof(_Mmsghdr)
 _OFF_CONTROLLEN: Final = _Msghdr.msg_controllen.offset
 _OFF_FLAGS: Final = _Msghdr.msg_flags.offset
@@ -128,11 +137,12 @@ class RecvRing:
             hdr.msg_controllen = ANCILLARY_BUFSIZE
         # The kernel shrinks namelen/controllen to what it wrote: this image restores them.
         self._pristine = bytes(self._headers)
+        self._head = ctypes.c_void_p(ctypes.addressof(self._msgs))
 
     def receive(self, fd: int) -> int:
         """Datagrams now waiting, up to `count` (0 if none); OSError for a socket error."""
         self._headers[:] = self._pristine
-        n = _libc.recvmmsg(fd, self._msgs, self.count, MSG_DONTWAIT, None)
+        n = _recvmmsg_raw(fd, self._head, self.count, MSG_DONTWAIT, None)
         return int(n) if n >= 0 else _failed((errno.EAGAIN, errno.EINTR))
 
     def results(self, n: int) -> Iterator[tuple[int, int, int]]:
@@ -275,6 +285,7 @@ class SendSlots:
             hdr.msg_iovlen = 1
             hdr.msg_control = cbase + i * len(control)
             hdr.msg_controllen = 0
+        self._head = ctypes.c_void_p(ctypes.addressof(self._msgs))
 
     def use(self, i: int, length: int, control: bool) -> None:
         """Slot i sends `length` octets, with the prepared control message or without."""
@@ -287,7 +298,7 @@ class SendSlots:
 
     def send(self, fd: int, k: int) -> list[tuple[int, int]]:
         """Send slots 0..k-1; (slot, errno) of each the kernel refused (the rest still go)."""
-        n = _libc.sendmmsg(fd, self._msgs, k, MSG_DONTWAIT)  # the whole batch at once, as a rule
+        n = _sendmmsg_raw(fd, self._head, k, MSG_DONTWAIT)  # the whole batch at once, as a rule
         if n == k:
             return []
         failures: list[tuple[int, int]] = []

@@ -37,6 +37,9 @@ def test_defaults_follow_chrony(tmp_path: Path) -> None:
     limit = _load(tmp_path, "[ntp.ratelimit]\n").ntp.ratelimit
     assert (limit.interval, limit.burst, limit.leak, limit.kod) == (3, 8, 2, False)
     assert _load(tmp_path, "[ntp]\nallow = ['all']\n").ntp.allow == ["0.0.0.0/0", "::/0"]
+    # Our one knob beyond chrony: basic transmit timestamps compensated unless switched off.
+    assert ntp.tx_latency_compensation
+    assert not _load(tmp_path, "[ntp]\ntx_latency_compensation = false\n").ntp.tx_latency_compensation
 
 
 @pytest.mark.parametrize(("text", "message"), [

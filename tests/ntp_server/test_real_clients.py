@@ -130,6 +130,18 @@ def test_status_shows_the_ntp_section(run: Run) -> None:
     assert int(shown[1]) >= counters["received"] and int(shown[3]) >= counters["interleaved_replies"] > 0
 
 
+def test_basic_transmit_compensation_is_learnt_from_kernel_tx_timestamps(run: Run) -> None:
+    """The IPv4 socket serving the basic client probed some replies and holds a plausible delay."""
+    status = run.ours.ntp()
+    learnt = [s for w in status["workers"] for s, e in zip(w["tx_latency"], status["listen"], strict=True)
+              if e["address"] == "0.0.0.0" and s is not None and s["samples"] > 0]
+    assert learnt, status["workers"]
+    for entry in learnt:
+        # From clock read to the kernel's TX stamp: positive, and far below a millisecond.
+        assert 0 < entry["compensation_ns"] < 1 * MS, entry
+        assert 0 <= entry["slope_ppm"] <= 1_000_000, entry
+
+
 def test_clients_lists_each_client_on_the_worker_its_address_hashes_to(run: Run) -> None:
     h3 = run.lab["h3"]
     result = cli_json("clients", run.ours.control)
