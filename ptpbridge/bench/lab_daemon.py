@@ -11,6 +11,8 @@ status section that shows the service they test is up.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from nslab.host import Host
@@ -19,6 +21,22 @@ from ptpbridge.daemon.control import ControlError, request
 
 # The config table every lab daemon starts with: a zero-error simulated PHC.
 SIM_CLOCK_TOML = "[clock.sim]\ntime_error_ns = 0\n"
+
+
+def example_with(path: Path, swaps: Mapping[str, str]) -> str:
+    """The example config at ``path`` with each ``old`` text replaced by ``new``.
+
+    Benches run the shipped examples so that what users copy is what was
+    measured; an example edited so that a swapped line is gone raises
+    ValueError naming the file and the line, rather than running the bench
+    on settings nobody chose.
+    """
+    text = path.read_text(encoding="utf-8")
+    for old, new in swaps.items():
+        if old not in text:
+            raise ValueError(f"{path} no longer has {old!r}")
+        text = text.replace(old, new)
+    return text
 
 
 class LabDaemon(Daemon):

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ptpbridge.bench.lab_daemon import LabDaemon
+from ptpbridge.bench.lab_daemon import LabDaemon, example_with
 from ptpbridge.bench.ntp_lab import LAB_ALLOW
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab-references.toml"
@@ -23,17 +23,12 @@ def refs_config(servers: tuple[str, ...] | list[str], *, time_error_ns: int = 3_
                 frequency_error_ppb: int = 20_000, budget_s: float = 60.0, degraded_class: int = 248,
                 minpoll: int = 0, maxpoll: int = 2, local_stratum: int | None = None, extra: str = "") -> str:
     """examples/lab-references.toml following `servers` (up to three)."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    swaps = {
+    text = example_with(EXAMPLE, {
         "time_error_ns = 3000000": f"time_error_ns = {time_error_ns}",
         "frequency_error_ppb = 20000": f"frequency_error_ppb = {frequency_error_ppb}",
         "budget_s = 60": f"budget_s = {budget_s}",
         "degraded_class = 248": f"degraded_class = {degraded_class}",
-    }
-    for old, new in swaps.items():
-        if old not in text:
-            raise ValueError(f"{EXAMPLE} no longer has {old!r}")
-        text = text.replace(old, new)
+    })
     text = text.replace("minpoll = 0", f"minpoll = {minpoll}").replace("maxpoll = 2", f"maxpoll = {maxpoll}")
     blocks = text.split("[[reference]]\n")
     head, entries = blocks[0], blocks[1:]

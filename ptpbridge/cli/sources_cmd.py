@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """`ptpbridge sources`: every reference and NTP source, read like `chronyc sources`.
 
-First column: the mode (^ an NTP server, # a local reference: ptp, system,
+First column: the mode (^ an NTP server, # a local reference: ptp, system, gnss,
 local); second: the state (* selected, + candidate, - outlier pruned by
 clustering, x falseticker, ? unreachable or unusable, ~ standby local).
-"Last sample" is the newest measured offset (the server minus our clock),
-as chronyc's column; `--json` also has the clock filter's estimate
-(`offset_ns`), delay and jitter.
+"Last sample" is the newest measured offset, the reference minus our
+clock on every row (ntp, ptp, system and gnss alike), as chronyc's column;
+`--json` also has the clock filter's estimate (`offset_ns`), delay and
+jitter.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ simulated time; `start`/`stop` only add the asyncio polling task.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -37,6 +36,7 @@ from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.control import Handler
 from ptpbridge.daemon.drift_keeper import DriftKeeper
 from ptpbridge.daemon.system_reference import measure_against_system
+from ptpbridge.daemon.tasks import cancel_and_wait
 from ptpbridge.timebase import Timebase
 
 if TYPE_CHECKING:
@@ -219,11 +219,8 @@ class ClockDiscipline:
             self._task = asyncio.create_task(self._poll_loop(), name="discipline-system")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self.finish()
 
     async def _poll_loop(self) -> None:

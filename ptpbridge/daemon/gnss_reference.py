@@ -31,6 +31,8 @@ from ptpbridge.config.references import GnssReferenceConfig
 from ptpbridge.core.refsel import ReferenceFigures
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.discipline import DisciplineError
+from ptpbridge.daemon.source_rows import reference_row
+from ptpbridge.daemon.tasks import cancel_and_wait
 from ptpbridge.refs.gnss import GnssCombiner, GnssConfig, GnssSample, LabelConvention
 from ptpbridge.refs.sim_pps import SimulatedPps
 from ptpbridge.timebase import NS_PER_S, Timebase
@@ -116,12 +118,10 @@ class GnssRef:
 
     def row(self, now_mono_ns: int, symbol: str) -> dict[str, Any]:
         age = None if self.last_sample_mono_ns is None else now_mono_ns - self.last_sample_mono_ns
-        return {"kind": self.kind, "name": self.name, "address": self.config.device, "reference": self.name,
-                "priority": self.priority, "state": "selected" if symbol == "*" else
-                ("candidate" if symbol == "+" else "unusable"), "symbol": symbol, "reason": None,
-                "reach": None, "poll": 0, "stratum": self.config.stratum - 1,
-                "offset_ns": self.last_offset_ns, "last_offset_ns": self.last_offset_ns, "delay_ns": None,
-                "jitter_ns": None, "last_rx_age_ns": age, "samples": self.samples}
+        # last_offset_ns is the PHC's error at the pulse (ours minus GNSS); the row negates it.
+        return reference_row(kind=self.kind, name=self.name, priority=self.priority, symbol=symbol,
+                             address=self.config.device, poll=0, stratum=self.config.stratum - 1,
+                             servo_offset_ns=self.last_offset_ns, last_rx_age_ns=age, samples=self.samples)
 
     def clock_stepped(self) -> None:
         """The servo stepped the clock: earlier pulse stamps no longer compare with new ones."""
@@ -240,11 +240,8 @@ class GnssRef:
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._pps_task is not None:
-            self._pps_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pps_task
-            self._pps_task = None
+        await cancel_and_wait(self._pps_task)
+        self._pps_task = None
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 2 * EXTTS_WAIT_S + 1)
             self._thread = None

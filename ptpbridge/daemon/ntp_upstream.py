@@ -19,7 +19,6 @@ references for the reference manager.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import socket
@@ -32,6 +31,7 @@ from ptpbridge.core.ntp.keys import SymmetricKey, load_key_file
 from ptpbridge.core.ntp_client import DEFAULT_TUNING, DropReason, NtpClientCore, NtpSource, Sample, SelectionResult
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.ptp_netif import read_host
+from ptpbridge.daemon.tasks import cancel_and_wait
 from ptpbridge.io import IoSetupError, RxPacket, TimestampingEndpoint, TxHandle, UdpAddress, UdpConfig
 from ptpbridge.io import open_udp_endpoint
 from ptpbridge.io.rx_warmup import wait_for_rx_timestamping
@@ -128,11 +128,8 @@ class NtpUpstream:
         self._task = asyncio.create_task(self._run(), name="ntp-upstream")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for ep in self.endpoints.values():
             ep.close()
         self.endpoints.clear()

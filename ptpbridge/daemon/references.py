@@ -26,7 +26,6 @@ while locked. `HoldoverTracker` and `assess` then give the one
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
@@ -64,8 +63,10 @@ from ptpbridge.daemon.discipline import ClockDiscipline, DisciplineError
 from ptpbridge.daemon.gnss_reference import GnssRef
 from ptpbridge.daemon.ntp_upstream import NtpGroup, NtpUpstream
 from ptpbridge.daemon.quality import QualityBoard
-from ptpbridge.refs.gnss import GnssSample
+from ptpbridge.daemon.source_rows import reference_row
 from ptpbridge.daemon.system_reference import measure_against_system
+from ptpbridge.daemon.tasks import cancel_and_wait
+from ptpbridge.refs.gnss import GnssSample
 from ptpbridge.timebase import NS_PER_S, Timebase
 from ptpbridge.wire.ptp.constants import TimeSource
 
@@ -130,14 +131,9 @@ class Reference:
     def row(self, now_mono_ns: int, symbol: str) -> dict[str, Any]:
         """One `sources` row for a reference that is not an NTP server."""
         age = None if self.last_sample_mono_ns is None else now_mono_ns - self.last_sample_mono_ns
-        offset = None if self.last_offset_ns is None else -self.last_offset_ns
-        return {"kind": self.kind, "name": self.name, "address": None, "reference": self.name,
-                "priority": self.priority, "state": "selected" if symbol == "*" else
-                ("candidate" if symbol == "+" else "unusable"), "symbol": symbol, "reason": None,
-                "reach": None, "poll": round(math.log2(self.interval_ns() / NS_PER_S)), "stratum": self.stratum,
-                # As NTP rows: the reference minus our clock (the servo's offset negated).
-                "offset_ns": offset, "last_offset_ns": offset, "delay_ns": None,
-                "jitter_ns": None, "last_rx_age_ns": age, "samples": self.samples}
+        return reference_row(kind=self.kind, name=self.name, priority=self.priority, symbol=symbol,
+                             poll=round(math.log2(self.interval_ns() / NS_PER_S)), stratum=self.stratum,
+                             servo_offset_ns=self.last_offset_ns, last_rx_age_ns=age, samples=self.samples)
 
 
 class NtpReference(Reference):
@@ -322,7 +318,7 @@ class ReferenceManager:
         """With a ptp reference, the class that still lets our port be a slave (see quality.py)."""
         if self.ptp is None:
             return None
-        configured = 248 if ptp is None else ptp.clock_class
+        configured = FREE_RUN_CLASS if ptp is None else ptp.clock_class
         return configured if configured >= SLAVE_CAPABLE_MIN_CLASS else FREE_RUN_CLASS
 
     # -- references feeding the servo ------------------------------------------
@@ -511,11 +507,8 @@ class ReferenceManager:
         self._task = asyncio.create_task(self._loop(), name="references")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         if self.upstream is not None:
             await self.upstream.stop()
         for gnss in self.gnss:
@@ -548,11 +541,10 @@ class ReferenceManager:
             rows.append(ref.row(now, "*" if ref.selected and healthy else ("+" if healthy else "?")))
         if self.local is not None:
             state = self.holdover.state is ClockState.LOCAL
-            rows.append({"kind": "local", "name": self.local.label, "address": None, "reference": self.local.label,
-                         "priority": self.local.priority, "state": "selected" if state else "standby",
-                         "symbol": "*" if state else "~", "reason": None, "reach": None, "poll": None,
-                         "stratum": self.local.stratum, "offset_ns": None, "last_offset_ns": None,
-                         "delay_ns": None, "jitter_ns": None, "last_rx_age_ns": None, "samples": 0})
+            rows.append(reference_row(kind="local", name=self.local.label, priority=self.local.priority,
+                                      symbol="*" if state else "~", state="selected" if state else "standby",
+                                      poll=None, stratum=self.local.stratum, servo_offset_ns=None,
+                                      last_rx_age_ns=None, samples=0))
         return rows
 
     def tracking(self) -> dict[str, Any]:

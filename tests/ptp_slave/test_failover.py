@@ -34,14 +34,22 @@ FAILOVER_TE_BOUND_NS = TE_BOUND_NS
 DISAGREE_NS = 100_000
 
 
+def two_masters(time_error_ns: int = 0) -> tuple[str, Ptp4lConfig]:
+    """Our grandmaster (priority1 100, its clock ``time_error_ns`` off the truth) and ptp4l's
+    (128), at the same intervals, with announce timeouts short enough for a quick switch."""
+    ours = ptp_config(priority1=100, log_sync_interval=-4, log_min_delay_req_interval=-4,
+                      log_announce_interval=LOG_ANNOUNCE, announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    if time_error_ns:
+        assert "time_error_ns = 0" in ours
+        ours = ours.replace("time_error_ns = 0", f"time_error_ns = {time_error_ns}")
+    theirs = Ptp4lConfig(role="master", priority1=128, log_sync_interval=-4, log_min_delay_req_interval=-4,
+                         log_announce_interval=LOG_ANNOUNCE, announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    return ours, theirs
+
+
 def test_failover_to_ptp4l_without_step(make_lab: MakeLab) -> None:
     lab = make_lab("two-gm", hosts=1)
-    ours_config = ptp_config(priority1=100, log_sync_interval=-4, log_min_delay_req_interval=-4,
-                             log_announce_interval=LOG_ANNOUNCE,
-                             announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
-    theirs_config = Ptp4lConfig(role="master", priority1=128, log_sync_interval=-4,
-                                log_min_delay_req_interval=-4, log_announce_interval=LOG_ANNOUNCE,
-                                announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    ours_config, theirs_config = two_masters()
     ours = PtpbridgeGm(lab["gm1"], ours_config, name="gm1").start()
     try:
         with Ptp4l(lab["gm2"], theirs_config, name="gm2"), our_slave(lab["c1"]) as slave:
@@ -83,13 +91,7 @@ def test_failover_to_a_disagreeing_master_restarts_the_servo(make_lab: MakeLab) 
     ~100 us, beyond HANDOVER_AGREE_NS, so the servo starts a fresh estimate (keeping its
     frequency, no step: step_threshold 0) and pulls the clock to the new master."""
     lab = make_lab("two-gm", hosts=1)
-    ours_config = ptp_config(priority1=100, log_sync_interval=-4, log_min_delay_req_interval=-4,
-                             log_announce_interval=LOG_ANNOUNCE,
-                             announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
-    ours_config = ours_config.replace("time_error_ns = 0", f"time_error_ns = {DISAGREE_NS}")
-    theirs_config = Ptp4lConfig(role="master", priority1=128, log_sync_interval=-4,
-                                log_min_delay_req_interval=-4, log_announce_interval=LOG_ANNOUNCE,
-                                announce_receipt_timeout=ANNOUNCE_RECEIPT_TIMEOUT)
+    ours_config, theirs_config = two_masters(time_error_ns=DISAGREE_NS)
     ours = PtpbridgeGm(lab["gm1"], ours_config, name="gm1").start()
     try:
         with Ptp4l(lab["gm2"], theirs_config, name="gm2"), our_slave(lab["c1"]) as slave:
