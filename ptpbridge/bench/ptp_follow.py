@@ -11,9 +11,11 @@ max, ptp4l's reported offset RMS, and the ratio. ptp4l can only report its
 own estimate; our figure is the real error, so the ratio is if anything
 unfair to us.
 
-Convergence: per servo kind, a fresh daemon from +1 ms/+50 ppm at 16 Sync/s;
-the time until |true time error| stays under 1 us (or 10 us, when 1 us is
-never reached on a noisy machine: the output says which).
+Convergence: per servo kind, a fresh daemon from +1 ms/+50 ppm at 16 Sync/s,
+``--repeats`` times (the servos take turns); the time until |true time error|
+stays under 1 us (and 10 us), counted from the first sample the servo
+received (issue 7's acceptance figure) and from the daemon's start, with
+median and worst over the runs.
 
 Failover (`--failover`, ptp_failover.py): the two-gm lab, our grandmaster
 and a ptp4l one; the better one stops; the switch time and our true time
@@ -40,6 +42,10 @@ SERVOS = ("linreg", "pi", "pi-sw")
 NSLAB_TRANSPORT = {"udpv4": "UDPv4", "udpv6": "UDPv6", "l2": "L2"}
 # 1 us target, 10 us fallback.
 THRESHOLDS_NS = (1_000, 10_000)
+# Settle times summarized over the repeats (median, worst).
+CONVERGE_KEYS = tuple(f"settle_{t}_ns{origin}_s" for t in THRESHOLDS_NS for origin in ("_from_first", ""))
+# Acceptance 2 of issue 7: under 1 us after at most this long from the first sample (target 5 s).
+CONVERGE_LIMIT_S = 10.0
 
 
 def slave_config(transport: str = "udpv4", delay_mechanism: str = "e2e", *, servo: str = "auto",
@@ -157,29 +163,50 @@ def one_way_delays(port: dict[str, Any], true_offset_ns: float) -> dict[str, flo
     return out
 
 
-def converge_once(hosts: list[Any], servo: str, args: argparse.Namespace) -> dict[str, Any]:
-    """A fresh slave from +1 ms/+50 ppm at 16 Sync/s; |true TE| sampled every 0.1 s."""
+def converge_once(hosts: list[Any], servo: str, args: argparse.Namespace, run: int = 0) -> dict[str, Any]:
+    """A fresh slave from +1 ms/+50 ppm at 16 Sync/s; |true TE| sampled every 0.1 s.
+
+    Times count from two origins: the daemon's start (its process launched) and
+    the first sample its servo received (the slave's status reports that instant
+    on CLOCK_MONOTONIC, which every lab namespace shares with us). The time in
+    between is the port's start-up (listening for Announces, BMCA, the first
+    Sync and Delay_Req exchange), not the servo's work.
+    """
     from nslab.peers import Ptp4l, Ptp4lConfig
 
     gm = Ptp4l(hosts[0], Ptp4lConfig(role="master", log_sync_interval=-4, log_min_delay_req_interval=-4),
-               name=f"gm-{servo}").start()
-    ours = PtpbridgeSlave(hosts[1], slave_config(servo=servo, ptp_keys=args.slave_keys), name=f"conv-{servo}")
+               name=f"gm-{servo}-{run}").start()
+    ours = PtpbridgeSlave(hosts[1], slave_config(servo=servo, ptp_keys=args.slave_keys), name=f"conv-{servo}-{run}")
     series: list[tuple[float, int]] = []
+    first_sample_ns: int | None = None
     try:
         gm.wait_for_state("MASTER", timeout=20)
+        t0_ns = time.monotonic_ns()
         ours.start()
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < args.converge_seconds:
-            series.append((time.monotonic() - t0, ours.true_time_error_ns()))
+        while (time.monotonic_ns() - t0_ns) / 1e9 < args.converge_seconds:
+            before = time.monotonic_ns()
+            slave = ours.slave()
+            after = time.monotonic_ns()
+            if slave["true_time_error_ns"] is None:
+                raise AssertionError("no true time error: the served clock is not simulated")
+            series.append(((before + after) / 2e9 - t0_ns / 1e9, int(slave["true_time_error_ns"])))
+            if first_sample_ns is None and slave.get("first_sample_monotonic_ns") is not None:
+                first_sample_ns = int(slave["first_sample_monotonic_ns"])
             time.sleep(0.1)
     finally:
         ours.stop()
         gm.stop()
-    out: dict[str, Any] = {"samples": len(series)}
+    first_s = None if first_sample_ns is None else (first_sample_ns - t0_ns) / 1e9
+    out: dict[str, Any] = {"samples": len(series), "first_sample_s": first_s}
     for threshold in THRESHOLDS_NS:
-        out[f"settle_{threshold}_ns_s"] = settle_time(series, threshold)
+        from_start = settle_time(series, threshold)
+        out[f"settle_{threshold}_ns_s"] = from_start
+        out[f"settle_{threshold}_ns_from_first_s"] = (
+            None if from_start is None or first_s is None else max(0.0, from_start - first_s))
     tail = [e for t, e in series if t >= args.converge_seconds / 2]
     out["tail_rms_ns"] = _rms(tail)
+    # Signed: a path asymmetry the slave cannot measure shows here as a standing error.
+    out["tail_mean_ns"] = math.fsum(tail) / len(tail) if tail else math.nan
     return out
 
 
@@ -194,6 +221,20 @@ def settle_time(series: list[tuple[float, int]], threshold_ns: int) -> float | N
     return 0.0 if last_bad is None else series[last_bad + 1][0]
 
 
+def summarize(runs: list[dict[str, Any]], key: str) -> dict[str, float | None]:
+    """Median and worst of one settle time over the runs (a run that never settled is worst: None)."""
+    values = sorted(math.inf if r[key] is None else r[key] for r in runs)
+    if not values:
+        return {"median": None, "worst": None}
+
+    def finite(v: float) -> float | None:
+        return None if math.isinf(v) else v
+
+    middle = len(values) // 2
+    med = values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    return {"median": finite(med), "worst": finite(values[-1])}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--combos", default=",".join(COMBOS),
                         help=f"transport-mechanism pairs, comma-separated (default {','.join(COMBOS)})")
@@ -203,6 +244,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after SLAVE before collecting (default 3)")
     parser.add_argument("--converge-seconds", type=float, default=15.0,
                         help="observation per servo from the start (default 15)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="convergence runs per servo, the servos taking turns (default 1)")
     parser.add_argument("--json", action="store_true", help="print the raw results as JSON too")
     parser.add_argument("--slave-key", action="append", default=[], metavar="KEY=VALUE",
                         help="an extra [ptp] key for our slave, TOML value (e.g. delay_filter=\"minimum\"); repeatable")
@@ -222,8 +265,15 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         hosts = lab.host_list
         for combo in args.combo_list:
             results["follow"][combo] = follow_once(hosts, combo, args)
-        for servo in args.servo_list:
-            results["converge"][servo] = converge_once(hosts, servo, args)
+        runs: dict[str, list[dict[str, Any]]] = {servo: [] for servo in args.servo_list}
+        for run in range(args.repeats):
+            for servo in args.servo_list:
+                runs[servo].append(converge_once(hosts, servo, args, run))
+        for servo, servo_runs in runs.items():
+            results["converge"][servo] = {
+                "runs": servo_runs,
+                **{f"{key}_{stat}": value for key in CONVERGE_KEYS
+                   for stat, value in summarize(servo_runs, key).items()}}
     return results
 
 
@@ -236,6 +286,14 @@ def _seconds(value: float | None) -> str:
 
 
 def table(results: dict[str, Any], args: argparse.Namespace) -> str:
+    lines = follow_table(results, args) if results["follow"] else []
+    if results["converge"]:
+        lines += converge_table(results["converge"], args)
+    return "\n".join(lines)
+
+
+def follow_table(results: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    """Per transport/mechanism: our true time error beside the ptp4l slave's offset, and one-way delays."""
     lines = [f"PTP follow: ptp4l grandmaster (software timestamps, 8 Sync/s); our slave's TRUE time error "
              f"vs a guarded ptp4l slave's reported offset; {args.seconds:.0f} s after {args.settle:.0f} s settling",
              f"{'combo':<10} {'ours RMS us':>11} {'ours max us':>11} {'ours mean':>9} {'ptp4l RMS':>9} "
@@ -256,15 +314,45 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
             if r.get(key) is not None]
         parts.append(f"rejected offsets {r.get('rejected_offsets')}, delays {r.get('rejected_delays')}")
         lines.append(f"  {combo:<10} " + ", ".join(parts))
-    if results["converge"]:
-        lines.append(f"Convergence from +1 ms / +50 ppm at 16 Sync/s (UDPv4 E2E), {args.converge_seconds:.0f} s "
-                     "observed; time until |true TE| stays under the threshold")
-        lines.append(f"{'servo':<8} {'< 1 us':>8} {'< 10 us':>8} {'tail RMS us':>11}  reached")
-        for servo, r in results["converge"].items():
-            one, ten = r["settle_1000_ns_s"], r["settle_10000_ns_s"]
-            reached = "1 us" if one is not None else "10 us only" if ten is not None else "neither"
-            lines.append(f"{servo:<8} {_seconds(one):>8} {_seconds(ten):>8} {_us(r['tail_rms_ns']):>11}  {reached}")
-    return "\n".join(lines)
+    return lines
+
+
+def converge_table(converge: dict[str, Any], args: argparse.Namespace) -> list[str]:
+    """Per servo: settle times from the first sample (the acceptance figure) and from the daemon's
+    start, median and worst over the runs, and each run's figure."""
+    lines = [f"Convergence from +1 ms / +50 ppm at 16 Sync/s (UDPv4 E2E), {args.converge_seconds:.0f} s observed, "
+             f"{args.repeats} run(s) per servo: time until |true TE| stays under 1 us (10 us)",
+             "  'first': from the first sample the servo received (the acceptance figure, limit "
+             f"{CONVERGE_LIMIT_S:.0f} s, target 5 s); 'start': from the daemon's start (adds the port's start-up)",
+             f"{'servo':<7} {'<1us first med':>14} {'worst':>6} {'<1us start med':>14} {'worst':>6} "
+             f"{'<10us first med':>15} {'1st sample':>10} {'<= limit':>8} {'tail RMS us':>11} {'tail mean':>9}  "
+             "runs (<1 us from first)"]
+    for servo, r in converge.items():
+        runs = r["runs"]
+        within = sum(1 for run in runs if run["settle_1000_ns_from_first_s"] is not None
+                     and run["settle_1000_ns_from_first_s"] <= CONVERGE_LIMIT_S)
+        firsts = [run["first_sample_s"] for run in runs if run["first_sample_s"] is not None]
+        first = sorted(firsts)[len(firsts) // 2] if firsts else None
+        tails = sorted(run["tail_rms_ns"] for run in runs)
+        means = sorted(run.get("tail_mean_ns", math.nan) for run in runs)
+        each = " ".join(_short(run["settle_1000_ns_from_first_s"]) for run in runs)
+        lines.append(f"{servo:<7} {_never(r['settle_1000_ns_from_first_s_median']):>14} "
+                     f"{_never(r['settle_1000_ns_from_first_s_worst']):>6} "
+                     f"{_never(r['settle_1000_ns_s_median']):>14} {_never(r['settle_1000_ns_s_worst']):>6} "
+                     f"{_never(r['settle_10000_ns_from_first_s_median']):>15} {_seconds(first):>10} "
+                     f"{f'{within}/{len(runs)}':>8} {_us(tails[len(tails) // 2]):>11} "
+                     f"{_us(means[len(means) // 2]):>9}  {each}")
+    lines.append("  (tail: the second half of the observation, median over the runs; a standing tail mean is "
+                 "the lab's path asymmetry, which no servo can see)")
+    return lines
+
+
+def _never(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
+def _short(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f}"
 
 
 def parse_slave_keys(items: list[str]) -> dict[str, Any]:
@@ -296,6 +384,9 @@ def run(args: argparse.Namespace) -> int:
                              lambda results: ptp_failover.table(results, args))
     args.combo_list = [c for c in args.combos.split(",") if c]
     args.servo_list = [s for s in args.servos.split(",") if s]
+    if args.repeats < 1:
+        print("ptpbridge bench ptp-follow: --repeats must be >= 1", file=sys.stderr)
+        return 2
     bad = [c for c in args.combo_list if c not in COMBOS] + [s for s in args.servo_list if s not in SERVOS]
     if bad:
         print(f"ptpbridge bench ptp-follow: unknown {', '.join(bad)} (combos {', '.join(COMBOS)}; "

@@ -98,6 +98,9 @@ class SlaveGlue:
         self._handover: list[int] | None = None
         self.handovers_carried_on = 0
         self.handovers_reset = 0
+        # CLOCK_MONOTONIC (ns) when the first sample went to the discipline: the servo's
+        # own time zero, which convergence is measured from (bench ptp-follow).
+        self.first_sample_monotonic_ns: int | None = None
 
     @property
     def active(self) -> bool:
@@ -177,6 +180,8 @@ class SlaveGlue:
         assert self.discipline is not None
         if self._handover is not None:
             self._decide_handover(offset)
+        if self.first_sample_monotonic_ns is None:
+            self.first_sample_monotonic_ns = self._monotonic_ns()
         out = self.discipline.submit_sample(offset, sample.t2_ns, f"ptp port {number} {self.parent}")
         if out is None:
             return
@@ -267,6 +272,7 @@ class SlaveGlue:
             "servo_state": None if servo is None else servo.state.value,
             "frequency_ppb": None if disc is None else disc.served.clock.frequency_ppb(),
             "true_time_error_ns": true_te,
+            "first_sample_monotonic_ns": self.first_sample_monotonic_ns,
             "ports": ports,
         }
 

@@ -68,3 +68,15 @@ def test_clear_forgets_the_scale_not_the_count() -> None:
     gate.admits(1e6)
     gate.clear()
     assert gate.scale_ns() is None and gate.rejected == 1
+
+
+def test_mad_scale_is_the_normal_distributions() -> None:
+    """The one MAD-to-sigma factor (core/stats.py) both gates use: 1 / the normal's 0.75 quantile."""
+    from statistics import NormalDist
+
+    from ptpbridge.core.ptp import sample_filter
+    from ptpbridge.core.servo import gate
+    from ptpbridge.core.stats import MAD_TO_SIGMA
+
+    assert MAD_TO_SIGMA == pytest.approx(1 / NormalDist().inv_cdf(0.75), rel=1e-4)
+    assert gate.MAD_TO_SIGMA is MAD_TO_SIGMA and sample_filter.MAD_TO_SIGMA is MAD_TO_SIGMA

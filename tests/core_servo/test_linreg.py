@@ -8,29 +8,32 @@ import random
 import pytest
 
 from ptpbridge.core.servo import LinRegServo, ServoConfig, ServoState
+from ptpbridge.core.servo.linreg import FIRST_FIT_POINTS
 
 from .helpers import NS_PER_S, Rig
 
 
-def test_four_exact_points_give_frequency_and_offset() -> None:
+def test_first_fit_of_exact_points_gives_frequency_and_offset() -> None:
     error_ppb = 1_000
+    n = FIRST_FIT_POINTS
+    assert n >= 8  # a 4-point line under software-stamp noise is off by tens of ppm
     rig = Rig(LinRegServo(500_000), offset_ns=5_000, error_ppb=error_ppb)
-    outs = rig.run(4)
-    assert [o.state for o in outs] == [ServoState.UNLOCKED] * 3 + [ServoState.LOCKED]
-    assert all(o.frequency_ppb == 0.0 for o in outs[:3])
-    # At the fourth Sync the clock is 5 us + 3 s * 1 ppm ahead: cancel the
+    outs = rig.run(n)
+    assert [o.state for o in outs] == [ServoState.UNLOCKED] * (n - 1) + [ServoState.LOCKED]
+    assert all(o.frequency_ppb == 0.0 for o in outs[:-1])
+    # At the n-th Sync the clock is 5 us + (n - 1) s * 1 ppm ahead: cancel the
     # frequency error and remove that offset over one sync interval.
-    assert outs[3].frequency_ppb == pytest.approx(-error_ppb - 8_000, abs=1.0)
+    assert outs[-1].frequency_ppb == pytest.approx(-error_ppb - (5_000 + (n - 1) * 1_000), abs=1.0)
     assert abs(rig.true_error()) <= 2
     assert rig.tick().frequency_ppb == pytest.approx(-error_ppb, abs=1.0)
 
 
 def test_first_fit_steps_by_the_fitted_offset() -> None:
     rig = Rig(LinRegServo(500_000), offset_ns=1_000_000, error_ppb=50_000)
-    outs = rig.run(4)
-    assert outs[3].state is ServoState.JUMP
-    assert outs[3].step_ns == -(1_000_000 + 3 * 50_000)
-    assert outs[3].frequency_ppb == pytest.approx(-50_000, abs=1.0)
+    outs = rig.run(FIRST_FIT_POINTS)
+    assert outs[-1].state is ServoState.JUMP
+    assert outs[-1].step_ns == -(1_000_000 + (FIRST_FIT_POINTS - 1) * 50_000)
+    assert outs[-1].frequency_ppb == pytest.approx(-50_000, abs=1.0)
     # The window keeps its pre-step points; the step must not disturb the fit.
     errors = []
     for _ in range(10):
@@ -42,13 +45,13 @@ def test_first_fit_steps_by_the_fitted_offset() -> None:
 def test_out_of_order_sample_opens_a_fresh_window() -> None:
     servo = LinRegServo(500_000)
     rig = Rig(servo, error_ppb=100)
-    rig.run(6)
-    assert servo.window_points == 6  # every point so far
+    rig.run(FIRST_FIT_POINTS)
+    assert servo.window_points == FIRST_FIT_POINTS  # every point so far
     out = servo.sample(0, rig.clock.from_system_ns(rig.now - 10 * NS_PER_S))
     assert out.state is ServoState.UNLOCKED and servo.window_points == 0
-    # That sample is the new window's first point: three more complete it.
-    states = [o.state for o in rig.run(3)]
-    assert states == [ServoState.UNLOCKED] * 2 + [ServoState.LOCKED]
+    # That sample is the new window's first point: FIRST_FIT_POINTS - 1 more complete it.
+    states = [o.state for o in rig.run(FIRST_FIT_POINTS - 1)]
+    assert states == [ServoState.UNLOCKED] * (FIRST_FIT_POINTS - 2) + [ServoState.LOCKED]
 
 
 def test_no_step_after_lock_when_step_threshold_is_zero() -> None:
@@ -65,12 +68,13 @@ def test_step_threshold_refits_then_steps() -> None:
     rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000)
     rig.run(10)
     rig.clock.step(5_000_000)
-    outs = rig.run(6)
-    # The breaching sample is dropped; four fresh points give the fit that steps.
-    assert [o.state for o in outs[:5]] == [ServoState.UNLOCKED] * 4 + [ServoState.JUMP]
-    step = outs[4].step_ns
+    n = FIRST_FIT_POINTS
+    outs = rig.run(n + 2)
+    # The breaching sample is dropped; n fresh points give the fit that steps.
+    assert [o.state for o in outs[:n + 1]] == [ServoState.UNLOCKED] * n + [ServoState.JUMP]
+    step = outs[n].step_ns
     assert step is not None and abs(step + 5_000_000) < 100
-    assert outs[5].state is ServoState.LOCKED
+    assert outs[n + 1].state is ServoState.LOCKED
     assert abs(rig.true_error()) < 100
 
 
@@ -123,8 +127,8 @@ def test_long_windows_spread_the_offset_correction() -> None:
 
 def test_reset_forgets_the_estimate() -> None:
     servo = LinRegServo(500_000)
-    Rig(servo, error_ppb=100).run(5)
-    assert servo.estimate is not None and servo.window_points == 5
+    Rig(servo, error_ppb=100).run(FIRST_FIT_POINTS + 1)
+    assert servo.estimate is not None and servo.window_points == FIRST_FIT_POINTS + 1
     servo.reset()
     assert servo.estimate is None and servo.window_points == 0
 

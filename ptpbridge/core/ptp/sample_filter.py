@@ -26,8 +26,7 @@ import enum
 from collections import deque
 from dataclasses import dataclass
 
-# MAD x this = the standard deviation of normally distributed samples.
-MAD_TO_SIGMA = 1.4826
+from ptpbridge.core.stats import MAD_TO_SIGMA
 
 
 class DelayFilterMode(enum.Enum):

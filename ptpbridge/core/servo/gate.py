@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from ptpbridge.core.stats import MAD_TO_SIGMA
+
 # Residuals beyond this many robust sigmas are spikes.
 GATE_SIGMAS = 4.0
 # |residuals| remembered for the scale; the gate judges only once it has this many.
@@ -36,8 +38,6 @@ GATE_MIN_HISTORY = 8
 GATE_FLOOR_NS = 200.0
 # Consecutive rejections after which the next residual is accepted anyway.
 GATE_MAX_REJECTS = 4
-# The median absolute deviation of a gaussian times this is its sigma.
-_MAD_TO_SIGMA = 1.4826
 
 
 class SpikeGate:
@@ -55,7 +55,7 @@ class SpikeGate:
         ordered = sorted(self._history)
         middle = len(ordered) // 2
         median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-        return _MAD_TO_SIGMA * median
+        return MAD_TO_SIGMA * median
 
     def limit_ns(self) -> float | None:
         """The largest |residual| accepted now (None: everything is accepted)."""

@@ -61,6 +61,12 @@ _ERR_SMOOTH = 0.02
 _ERR_EQUAL = 1.3
 # Only windows at least this long set the smallest implied noise (see _best).
 _TRUSTED_POINTS = 16
+# A fresh window (start, reset, re-fit after the step threshold) holds the
+# frequency until it has this many points, and its first estimate may step.
+# Why not 4: under software-stamp noise (~2 us per offset at 16/s) a 4-point
+# line's slope is off by ~15 ppm, i.e. 15 us/s until later fits catch up
+# (seen in the lab: 99 ppm fitted for 50); 8 points cut that 3-fold for 0.25 s.
+FIRST_FIT_POINTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +128,13 @@ class _Window:
 
     @property
     def noise_estimate(self) -> float:
-        """The measurement noise this window's prediction error implies, were the line right."""
-        return self.err / self.noise_gain
+        """The measurement noise this window's prediction errors imply, were the line right."""
+        return self.err
 
     def track_error(self, error: float) -> None:
+        """Average one prediction error, divided by the noise gain of the fit that made it:
+        the growing window's early predictions came from fewer points and missed by more."""
+        error /= self.noise_gain
         if self.err_updates < _ERR_INITIAL_UPDATES:
             self.err = (self.err * self.err_updates + error) / (self.err_updates + 1)
             self.err_updates += 1
@@ -254,7 +263,7 @@ class LinRegServo(ServoBase):
             self._add_point(x, p)
             best = _best(self._windows)
         step: int | None = None
-        if best is None:
+        if best is None or len(self._points) < FIRST_FIT_POINTS:
             raw = ServoState.UNLOCKED
         else:
             assert best.slope is not None
