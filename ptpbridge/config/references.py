@@ -21,7 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ptpbridge.config.base import StrictModel
 from ptpbridge.config.gnss import PpsInputConfig, SimPpsConfig
@@ -112,11 +112,43 @@ class LocalReferenceConfig(_ReferenceBase):
         return self.name or "local"
 
 
+GPSD_DEFAULT_PORT = 2947
+
+
+def parse_stream_url(device: str) -> tuple[str, str, int] | None:
+    """("tcp"|"gpsd", host, port) for a network time-of-day source, None for a device path.
+
+    "tcp://HOST:PORT" carries raw NMEA (a receiver or serial server on the network);
+    "gpsd://HOST[:PORT]" is gpsd's JSON socket (port 2947 unless given). IPv6 hosts in brackets.
+    """
+    for scheme in ("tcp", "gpsd"):
+        prefix = f"{scheme}://"
+        if not device.startswith(prefix):
+            continue
+        rest = device[len(prefix):]
+        if rest.startswith("["):
+            host, _, tail = rest[1:].partition("]")
+            port_text = tail[1:] if tail.startswith(":") else ("" if not tail else "?")
+        else:
+            host, _, port_text = rest.partition(":")
+        if not host:
+            raise ValueError(f"{device!r}: no host")
+        if not port_text:
+            if scheme == "tcp":
+                raise ValueError(f"{device!r}: tcp:// needs a port (tcp://HOST:PORT)")
+            return scheme, host, GPSD_DEFAULT_PORT
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError(f"{device!r}: port must be 1..65535")
+        return scheme, host, int(port_text)
+    return None
+
+
 class GnssReferenceConfig(_ReferenceBase):
-    """A GNSS receiver: PPS on a PHC input (EXTTS) named by NMEA RMC/ZDA from a serial device."""
+    """A GNSS receiver: PPS on a PHC input (EXTTS) named by NMEA RMC/ZDA or gpsd's reports."""
 
     type: Literal["gnss"]
-    # The receiver's serial device (or a pseudo-terminal in labs), read raw.
+    # Where the time of day comes from: the receiver's serial device (a pseudo-terminal in labs),
+    # read raw; "tcp://HOST:PORT" for NMEA over TCP; "gpsd://HOST[:PORT]" for gpsd's JSON.
     device: str = Field(min_length=1)
     baud: int = Field(9600, ge=50, le=4_000_000)
     # "preceding": a time message names the pulse before it (usual NMEA); "following": the next.
@@ -127,6 +159,12 @@ class GnssReferenceConfig(_ReferenceBase):
     pps: PpsInputConfig | None = None
     # LABS ONLY, instead of `pps`: pulses from the simulated clock (`--clock sim`).
     sim_pps: SimPpsConfig | None = None
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        parse_stream_url(value)  # ValueError names the text
+        return value
 
     @model_validator(mode="after")
     def _one_pps(self) -> GnssReferenceConfig:

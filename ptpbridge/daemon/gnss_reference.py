@@ -6,7 +6,10 @@ set through `phc/` when configured), read in a thread because read() on the
 PHC blocks, or, in labs, from `SimulatedPps` on the daemon's SimulatedClock
 (edges at the true second boundaries with seeded noise and dropouts). The
 receiver's bytes come from its serial device (a pseudo-terminal in labs),
-read raw and non-blocking from the event loop. `GnssCombiner` (sans-IO,
+read raw and non-blocking from the event loop, or from the network: NMEA
+over TCP ("tcp://HOST:PORT", a serial server) or gpsd's JSON socket
+("gpsd://HOST[:PORT]", after a WATCH request), reconnecting while the
+daemon runs, since a receiver that went away may come back. `GnssCombiner` (sans-IO,
 ptpbridge.refs.gnss) pairs them and checks each pair against the last, so
 a dropped pulse or a bad sentence costs one sample and is counted, never
 fatal. Each sample (the clock's error at the pulse) goes to the reference
@@ -27,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import phc
-from ptpbridge.config.references import GnssReferenceConfig
+from ptpbridge.config.references import GnssReferenceConfig, parse_stream_url
 from ptpbridge.core.refsel import ReferenceFigures
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.discipline import DisciplineError
@@ -41,6 +44,10 @@ from ptpbridge.wire.ptp.constants import TimeSource
 log = logging.getLogger("ptpbridge.gnss")
 
 READ_CHUNK = 4096
+# gpsd sends nothing until asked; this asks for JSON reports (TPV carries the time of day).
+GPSD_WATCH = b'?WATCH={"enable":true,"json":true};\n'
+# Wait between connection attempts to a network time-of-day source.
+RECONNECT_S = 1.0
 # How long the EXTTS thread blocks per read, so it notices a stop request.
 EXTTS_WAIT_S = 0.5
 _BAUD = {50: termios.B50, 300: termios.B300, 1200: termios.B1200, 2400: termios.B2400,
@@ -95,6 +102,8 @@ class GnssRef:
         self._fd: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pps_task: asyncio.Task[None] | None = None
+        self._stream_task: asyncio.Task[None] | None = None
+        self.connects = 0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.sim_pps: SimulatedPps | None = None
@@ -141,6 +150,7 @@ class GnssRef:
             "last_offset_ns": None if s.last_sample is None else s.last_sample.offset_ns,
             "pulse_age_ns": s.pulse_age_ns, "label_age_ns": s.label_age_ns,
             "io_errors": self.io_errors, "last_error": self.last_error,
+            "connects": self.connects,
         }
 
     # -- inputs -------------------------------------------------------------------
@@ -168,6 +178,27 @@ class GnssRef:
         if data:
             self._emit(self.combiner.feed_nmea(data, self._mono()))
 
+    async def _stream(self, scheme: str, host: str, port: int) -> None:
+        """Read a network time-of-day source for as long as the daemon runs; errors are counted."""
+        feed = self.combiner.feed_gpsd if scheme == "gpsd" else self.combiner.feed_nmea
+        while True:
+            writer: asyncio.StreamWriter | None = None
+            try:
+                reader, writer = await asyncio.open_connection(host, port)
+                self.connects += 1
+                if scheme == "gpsd":
+                    writer.write(GPSD_WATCH)
+                    await writer.drain()
+                while data := await reader.read(READ_CHUNK):
+                    self._emit(feed(data, self._mono()))
+                self._note_error(f"{self.config.device}: connection closed")
+            except OSError as exc:
+                self._note_error(f"{self.config.device}: {exc.strerror or exc}")
+            finally:
+                if writer is not None:
+                    writer.close()
+            await asyncio.sleep(RECONNECT_S)
+
     def _note_error(self, text: str) -> None:
         self.io_errors += 1
         if text != self.last_error:
@@ -186,8 +217,12 @@ class GnssRef:
 
     async def _start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._fd = open_serial(self.config.device, self.config.baud)
-        self._loop.add_reader(self._fd, self._on_readable)
+        stream = parse_stream_url(self.config.device)
+        if stream is None:
+            self._fd = open_serial(self.config.device, self.config.baud)
+            self._loop.add_reader(self._fd, self._on_readable)
+        else:
+            self._stream_task = asyncio.create_task(self._stream(*stream), name=f"gnss {self.name} time of day")
         sim = self.config.sim_pps
         if sim is not None:
             clock = self.served.clock
@@ -242,6 +277,8 @@ class GnssRef:
         self._stop.set()
         await cancel_and_wait(self._pps_task)
         self._pps_task = None
+        await cancel_and_wait(self._stream_task)
+        self._stream_task = None
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 2 * EXTTS_WAIT_S + 1)
             self._thread = None
