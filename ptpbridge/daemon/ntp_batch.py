@@ -33,16 +33,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from phc.net_tstamp import SCM_TIMESTAMPING, SO_TIMESTAMPING
+from phc.net_tstamp import SO_TIMESTAMPING
 from ptpbridge.core.ntp import NtpDecision, NtpServerCore, ReplyKind, TransmitFill
 from ptpbridge.core.ntp.txlatency import TxLatency
 from ptpbridge.daemon.ntp_txqueue import TxQueue
 from ptpbridge.io import IoCounters
 from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE, TxReport, tx_report
-from ptpbridge.io.mmsg import CMSG_STAMPS, MSG_TRUNC, NAME_SLOT, RecvRing, SendSlots, address_of
+from ptpbridge.io.mmsg import MSG_TRUNC, NAME_SLOT, RecvRing, SendSlots, address_of
 from ptpbridge.io.timestamps import TimestampSource
 from ptpbridge.io.transports import UdpTransport
-from ptpbridge.timebase import NS_PER_S
 from ptpbridge.wire.ntp.packet import OFFSET_TRANSMIT_TS
 from ptpbridge.wire.ntp.timestamps import utc_ns_to_ntp64
 
@@ -53,7 +52,6 @@ SLOT: Final = 1536  # an Ethernet payload: larger requests are counted as trunca
 _TIMESTAMPED: Final = (ReplyKind.BASIC, ReplyKind.INTERLEAVED)
 _ZERO64: Final = bytes(8)
 _TS: Final = struct.Struct("!Q")
-_STAMPS_LEN: Final = CMSG_STAMPS.size
 # Per-send SO_TIMESTAMPING with no TX bits: this reply is not stamped and takes no OPT_ID key.
 _NO_TX: Final = (struct.pack("@Nii", socket.CMSG_LEN(4), socket.SOL_SOCKET, SO_TIMESTAMPING)
                  + struct.pack("=I", 0)).ljust(socket.CMSG_SPACE(4), b"\0")
@@ -155,7 +153,7 @@ class BatchSocket:
         view, core, sources = self._view, self._core, self._sources
         rx_counts = sources.rx
         hardware, interleave = self._hardware, self._interleave
-        control, data, names = rx.control, rx.data, rx.names
+        data, names = rx.data, rx.names
         tx = self._tx
         out, out_names, name_size = tx.data, tx.names, tx.name_size
         # Replies to send; late ones patched at the end.
@@ -166,15 +164,7 @@ class BatchSocket:
                 counters.rx_truncated += 1
                 continue
             received += 1
-            raw: int | None = None
-            if controllen >= _STAMPS_LEN:
-                _, level, kind, s0, n0, _, _, s2, n2 = CMSG_STAMPS.unpack_from(control, i * ANCILLARY_BUFSIZE)
-                if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPING:
-                    raw = (s2 * NS_PER_S + n2 if hardware else s0 * NS_PER_S + n0) or None
-                else:
-                    raw = rx.timestamp(i, controllen, self._source)
-            elif controllen:
-                raw = rx.timestamp(i, controllen, self._source)
+            raw = rx.timestamp(i, controllen, self._source)
             if raw is None:
                 unstamped += 1
                 rx_utc = view.now_utc()

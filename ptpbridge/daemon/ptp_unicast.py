@@ -37,15 +37,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from phc.net_tstamp import SCM_TIMESTAMPING, SO_TIMESTAMPING, SofFlag
+from phc.net_tstamp import SO_TIMESTAMPING, SofFlag
 from ptpbridge.core.ptp.port import Port
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.ntp_clockmap import ClockMap, sample
 from ptpbridge.io import IoSetupError, UdpAddress
-from ptpbridge.io.cmsg import ANCILLARY_BUFSIZE
 from ptpbridge.io.mmsg import (
     ADDRESS_SPAN,
-    CMSG_STAMPS,
     MSG_TRUNC,
     NAME_SLOT,
     RecvRing,
@@ -89,7 +87,6 @@ _REQUEST = struct.Struct(">BBHB3x8s4x10s2s")
 # sequenceId, controlField + logMessageInterval, receiveTimestamp (48-bit seconds as 16 + 32,
 # nanoseconds), requestingPortIdentity.
 _REPLY = struct.Struct(">8s8s14s2s2sHII10s")
-_STAMPS_LEN = CMSG_STAMPS.size
 RX_TIMESTAMPING: dict[TimestampSource, SofFlag] = {
     "software": SofFlag.RX_SOFTWARE | SofFlag.SOFTWARE,
     "hardware": SofFlag.RX_HARDWARE | SofFlag.RAW_HARDWARE,
@@ -218,7 +215,7 @@ class UnicastDelayResponder:
         # Kernel stamp -> served clock -> TAI: the ClockMap line (software) and the one Timebase.
         to_clock = None if hardware else self._clock_map().from_system_ns
         to_tai, scale = self._timebase.to_tai_ns, self._served.timescale
-        data, control, names = rx.data, rx.control, rx.names
+        data, names = rx.data, rx.names
         out, out_names, name_size = tx.data, tx.names, tx.name_size
         a0, a1 = self._address_span
         write = self._writer.write
@@ -228,13 +225,7 @@ class UnicastDelayResponder:
             if flags & MSG_TRUNC:
                 counters.truncated += 1
                 continue
-            raw: int | None = None
-            if controllen >= _STAMPS_LEN:
-                _, level, kind, s0, n0, _, _, s2, n2 = CMSG_STAMPS.unpack_from(control, i * ANCILLARY_BUFSIZE)
-                if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPING:
-                    raw = (s2 * NS_PER_S + n2 if hardware else s0 * NS_PER_S + n0) or None
-                else:
-                    raw = rx.timestamp(i, controllen, self.source)
+            raw = rx.timestamp(i, controllen, self.source)
             r = i * SLOT
             # Octets past messageLength are ignored, as the core does (UDPv6 slaves add two, Annex E).
             if master and raw is not None and length >= DELAY_REQ_LEN:
