@@ -8,12 +8,13 @@ import shutil
 import struct
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
+from tests.polling import wait_until
 
 T = TypeVar("T")
 
@@ -44,11 +45,4 @@ def cli_json(command: str, control: Path) -> Any:
 
 def poll(what: str, probe: Callable[[], T | None], timeout: float = 30.0) -> T:
     """Poll until `probe` returns non-None (an upper bound on waiting, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout} s")
-        time.sleep(0.1)
+    return wait_until(what, probe, timeout, interval=0.1)

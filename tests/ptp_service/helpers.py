@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from nslab.host import Host
 from ptpbridge.bench.ptp_lab import PtpbridgeGm, ptp_config
+from tests.polling import wait_until
 
-T = TypeVar("T")
+__all__ = ["LOG_ANNOUNCE", "LOG_SYNC", "grandmaster", "wait_until"]
+
 # 8 Sync/s and 8 Announce/s (nslab's Ptp4lConfig defaults, which the peers use too).
 LOG_SYNC = -3
 LOG_ANNOUNCE = -3
@@ -28,13 +29,3 @@ def grandmaster(host: Host, name: str = "ptpbridge", extra: str = "", **ptp: Any
         gm.stop()
 
 
-def wait_until(what: str, probe: Callable[[], T | None], timeout: float = 20.0) -> T:
-    """Poll ``probe`` until it returns non-None (a busy machine gets generous timeouts)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value is not None:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} within {timeout} s")
-        time.sleep(0.05)
