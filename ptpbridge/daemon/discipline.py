@@ -182,6 +182,11 @@ class ClockDiscipline:
         self.drift.flush()
 
     def _feed(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        if log.isEnabledFor(logging.DEBUG):
+            # One line a sample, like ptp4l's per-sample output; with a simulated clock the true
+            # error beside the measured offset is the measurement's own error.
+            log.debug("sample %+d ns at %d from %s; true time error %s ns", offset_ns, local_ts_ns, source,
+                      self.served.true_time_error_ns(self.timebase))
         out = self.servo.sample(offset_ns, local_ts_ns)
         self.last_source = source
         clock = self.served.clock
