@@ -100,6 +100,7 @@ def accuracy(req: dict[str, Any]) -> dict[str, Any]:
     sock.bind((req["source"], 0))
     sock.settimeout(0.5)
     errors: list[int] = []
+    turnaround: list[int] = []  # basic replies: the server's transmit minus its receive timestamp
     basic_replies = lost = 0
     prev: tuple[int, int, int] | None = None  # server rx field, our rx ntp64, our rx kernel ns
     deadline = time.monotonic() + float(req.get("max_seconds", 20))
@@ -134,10 +135,11 @@ def accuracy(req: dict[str, Any]) -> dict[str, Any]:
             basic_replies += 1
             if not interleaved:
                 errors.append(rx_ns - server_tx)
+                turnaround.append(server_tx - ntp64_to_utc_ns(receive, rx_ns))
         prev = (receive, utc_ns_to_ntp64(rx_ns), rx_ns)
         time.sleep(interval)
     return {"phase": "accuracy", "interleaved": interleaved, "basic_replies": basic_replies, "lost": lost,
-            "error": _stats(errors)}
+            "error": _stats(errors), "turnaround": _stats(turnaround)}
 
 
 def main(argv: list[str] | None = None) -> int:

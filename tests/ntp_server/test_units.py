@@ -138,3 +138,18 @@ def test_time_view_one_step_conversion_equals_map_then_timebase(timescale: str) 
     view.update({"clock_map": ClockMap(5 * NS, 9 * NS, 3, 4).to_json(), "utc_offset_s": 36, "timescale": timescale})
     for raw in (0, 5 * NS, 5 * NS + 1, 7 * NS + 2):
         assert view.system_to_utc(raw) == view.to_utc(view.from_system_ns(raw))
+
+
+def test_a_send_of_no_message_sends_nothing() -> None:
+    """The batch worker's timed dry run before its clock reads: sendmmsg of 0 messages, nothing on the wire."""
+    from ptpbridge.io.mmsg import SendSlots
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with a, b:
+        slots = SendSlots(4, 64, socket.AF_INET)
+        slots.data[0:5] = b"hello"
+        slots.use(0, 5, False)
+        assert slots.send(a.fileno(), 0) == []
+        b.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            b.recv(64)

@@ -15,21 +15,24 @@ replies. With this compensation on (`[ntp] tx_latency_compensation`,
 default on), the I/O layer also TX-stamps a sample of basic replies (at
 most one per PROBE_INTERVAL_NS per socket, so the error-queue work stays
 negligible at any request rate) and feeds each probe's kernel transmit
-time minus the clock reading it carried here, together with how long the
-worker's batch took from wake-up to that clock read, per request ("work").
-Every basic transmit timestamp then gets the delay this model predicts
-for its batch's work added. A basic client sees about the transmit time
-an interleaved client gets, not the time our code happened to read the
-clock.
+time minus the clock reading it carried here, together with a measure of
+how slowly the machine runs right then (the "work": the I/O layer times a
+dry run of its read-patch-send path just before the real one, see
+daemon/ntp_batch). Every basic transmit timestamp then gets the delay
+this model predicts for its batch's work added. A basic client sees
+about the transmit time an interleaved client gets, not the time our code
+happened to read the clock.
 
 The model, and why: the delay is not a constant. Measured in the lab, it
 grows with how slowly the machine runs at that moment (cold caches after
-idling, a busy sibling core, the hypervisor): the same batch work that
-takes 70 us on a warm CPU takes 150-350 us on a cold one, and the send
-path after the read slows down with it (correlation ~0.6). So the
-prediction is a straight line, delay = a + b * work, fitted by least
-squares over the last WINDOW probes, which cuts the spread of the
-remaining error by about a third against any constant. Robustness:
+idling, a busy sibling core, the hypervisor): for lone requests the dry
+run took 7-16 us and the delay 14-31 us (10th-90th percentile), the two
+moving together (correlation ~0.4).
+So the prediction is a straight line, delay = a + b * work, fitted by
+least squares over the last WINDOW probes. (Lone requests, a real
+client's case, 300 of them: delay median 21 us, std 8.9; residual after
+the line 8.1; the earlier predictor, the batch's work per request from
+wake-up to the read, left 10.7 of 10.8.) Robustness:
 probes in the outer TRIM of the delays (preempted sends) and the top TRIM
 of the work are left out of the fit, the slope is held in [0, 1], and the
 work is clamped to the range seen in the fit before the line is applied
@@ -74,7 +77,7 @@ class _Fit(NamedTuple):
 
 
 class TxLatency:
-    """Delay from clock read to kernel TX time of basic replies, as a line in the batch's work per request."""
+    """Delay from clock read to kernel TX time of basic replies, as a line in the measured work before it."""
 
     def __init__(self, window: int = WINDOW, probe_interval_ns: int = PROBE_INTERVAL_NS,
                  min_samples: int = MIN_SAMPLES, max_sample_ns: int = MAX_SAMPLE_NS) -> None:
@@ -102,7 +105,7 @@ class TxLatency:
         return True
 
     def correction_ns(self, work_ns: int) -> int:
-        """The delay to add to a basic transmit timestamp read after `work_ns` of work per request."""
+        """The delay to add to a basic transmit timestamp whose send path measured `work_ns`."""
         fit = self._fit
         if fit is None:
             return 0
