@@ -31,7 +31,7 @@ def test_table_shows_both_origins_and_the_runs_within_the_limit() -> None:
     keys = ("settle_1000_ns_from_first_s", "settle_1000_ns_s", "settle_10000_ns_from_first_s")
     converge = {"linreg": {"runs": runs, **{f"{k}_{stat}": v for k in keys
                                             for stat, v in summarize(runs, k).items()}}}
-    text = "\n".join(converge_table(converge, argparse.Namespace(converge_seconds=20.0, repeats=2, converge_master="ptp4l")))
+    text = "\n".join(converge_table(converge, argparse.Namespace(converge_seconds=20.0, repeats=2, converge_master="ptp4l", converge_lab="pair")))
     assert "from the first sample" in text and "from the daemon's start" in text
     row = next(line for line in text.splitlines() if line.startswith("linreg"))
     assert "never" in row and "1/2" in row and row.endswith("4.0 never")
