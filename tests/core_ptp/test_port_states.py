@@ -37,12 +37,12 @@ def test_lone_clock_becomes_master_after_the_announce_receipt_timeout() -> None:
     # it starts announcing and syncing at once
     assert [a.message_type for a in d.sent_of(MessageType.ANNOUNCE)] == [MessageType.ANNOUNCE]
     assert len(d.sent_of(MessageType.SYNC)) == 1
-    # due together, the Sync leaves first and alone; Announce and Follow_Up come after it
-    assert [a.message_type for _, a in d.sent][:2] == [MessageType.SYNC, MessageType.ANNOUNCE]
+    # due together, the Announce leaves first and the Sync right behind it (port._tie_rank)
+    assert [a.message_type for _, a in d.sent][:2] == [MessageType.ANNOUNCE, MessageType.SYNC]
     d.advance_to(TIMEOUT + 4 * d.clock.port(1).announce_interval_ns)
-    syncs_then_announces = [a.message_type for _, a in d.sent if a.message_type in (MessageType.SYNC,
+    announces_then_syncs = [a.message_type for _, a in d.sent if a.message_type in (MessageType.SYNC,
                                                                                  MessageType.ANNOUNCE)]
-    assert syncs_then_announces[:4] == [MessageType.SYNC, MessageType.ANNOUNCE] * 2
+    assert announces_then_syncs[:4] == [MessageType.ANNOUNCE, MessageType.SYNC] * 2
 
 
 def _foreign(d: Driver, seq: int, **kw: object) -> None:
