@@ -37,7 +37,7 @@ from ptpbridge.daemon.control import Handler
 from ptpbridge.daemon.drift_keeper import DriftKeeper
 from ptpbridge.daemon.system_reference import measure_against_system
 from ptpbridge.daemon.tasks import cancel_and_wait
-from ptpbridge.timebase import Timebase
+from ptpbridge.timebase import NS_PER_S, Timebase
 
 if TYPE_CHECKING:
     from ptpbridge.daemon.app import Component, Daemon
@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("ptpbridge.discipline")
 
 SYSTEM_SOURCE = "CLOCK_REALTIME"
+# A PTP master silent this many sync intervals (and at least HOLD_AFTER_MIN_NS) is gone for the servo.
+HOLD_AFTER_INTERVALS = 4
+HOLD_AFTER_MIN_NS = 500_000_000
+HOLD_CHECK_S = 0.1
 _LOCKED = (ServoState.LOCKED, ServoState.LOCKED_STABLE)
 
 
@@ -93,6 +97,7 @@ class ClockDiscipline:
                                step_threshold_ns=config.step_threshold_ns),
         )
         self.drift = DriftKeeper(config.drift_file, monotonic_ns)
+        self._monotonic_ns = monotonic_ns
         self.initial_frequency_ppb: float | None = None
         self.initial_frequency_from: str | None = None
         self.steps = 0
@@ -109,6 +114,10 @@ class ClockDiscipline:
         self.sample_gate: Callable[[int, int, str], bool] | None = None
         # "references" when the reference manager feeds this discipline (status shows it as the source).
         self.driver: str | None = None
+        # PTP samples: when the last one came (monotonic ns) and whether the servo holds since.
+        self._last_sample_mono: int | None = None
+        self.holding = False
+        self.holdovers = 0
 
     @property
     def poll_interval_s(self) -> float:
@@ -181,7 +190,44 @@ class ClockDiscipline:
         """At clean shutdown: store the last good frequency."""
         self.drift.flush()
 
+    def hold_if_quiet(self, now_mono_ns: int) -> bool:
+        """PTP samples stopped for HOLD_AFTER_INTERVALS sync intervals (at least HOLD_AFTER_MIN_NS):
+        run on the servo's estimate of the clock's own frequency until they return.
+
+        Why: the last output carries a phase correction meant for the next
+        interval or few; a grandmaster that vanishes leaves it applied until the
+        port gives up on it and another master takes over (announceReceiptTimeout
+        x the Announce interval: 6 s by default), which measured 35 us of walk.
+        Returns True when it switched to holding now.
+        """
+        last = self._last_sample_mono
+        if self.holding or last is None or self.config.source != "ptp":
+            return False
+        quiet_ns = max(round(HOLD_AFTER_INTERVALS * self.servo.sync_interval * NS_PER_S), HOLD_AFTER_MIN_NS)
+        if now_mono_ns - last < quiet_ns:
+            return False
+        clock = self.served.clock
+        try:
+            ppb = self.servo.hold(clock.now_ns())
+            clock.adjust_frequency(ppb)
+        except phc.PhcError as exc:
+            self._error(f"holding: {exc}")
+            return False
+        self.holding = True
+        self.holdovers += 1
+        log.info("no PTP sample for %.1f s: holding %s at %+.3f ppb", (now_mono_ns - last) / NS_PER_S,
+                 clock.name, ppb)
+        return True
+
+    async def _watch_loop(self) -> None:
+        """Checks for a silent master a few times a second (PTP source)."""
+        while True:
+            self.hold_if_quiet(self._monotonic_ns())
+            await asyncio.sleep(HOLD_CHECK_S)
+
     def _feed(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        self._last_sample_mono = self._monotonic_ns()
+        self.holding = False
         if log.isEnabledFor(logging.DEBUG):
             # One line a sample, like ptp4l's per-sample output; with a simulated clock the true
             # error beside the measured offset is the measurement's own error.
@@ -222,6 +268,8 @@ class ClockDiscipline:
         self.prepare()
         if self.config.source == "system":
             self._task = asyncio.create_task(self._poll_loop(), name="discipline-system")
+        elif self.config.source == "ptp":
+            self._task = asyncio.create_task(self._watch_loop(), name="discipline-hold")
 
     async def stop(self) -> None:
         await cancel_and_wait(self._task)
@@ -263,6 +311,8 @@ class ClockDiscipline:
             "steps": self.steps,
             "last_step_ns": self.last_step_ns,
             "resets": self.resets,
+            "holding": self.holding,  # PTP samples stopped: running on the estimated frequency
+            "holdovers": self.holdovers,
             "ignored_samples": self.ignored_samples,
             "errors": self.errors,
             "last_error": self.last_error,

@@ -145,3 +145,33 @@ def test_serving_the_system_clock_free_running_is_allowed() -> None:
     discipline.prepare()  # reads the kernel's frequency, never sets it
     assert discipline.status()["state"] == "free-run"
     assert discipline.status()["true_time_error_ns"] is None
+
+
+@pytest.mark.parametrize("kind", SERVO_KINDS)
+def test_a_silent_master_leaves_the_clock_on_its_estimated_frequency(kind: str) -> None:
+    """The last output's phase correction is not held for seconds: after 4 silent sync intervals
+    the clock runs on the servo's estimate of its own error, and samples take over again."""
+    rig = Rig(time_error_ns=30_000, error_ppb=-50_000.0, source="ptp", servo=kind)
+    rig.discipline.prepare()
+    rig.discipline.set_log_sync_interval(-3)
+    for _ in range(8 * 60):
+        rig.ptp_sample()
+        rig.now += NS_PER_S // 8
+    rig.ptp_sample(bias_ns=2_000)  # the master's last word: 2 us off, the output corrects it
+    kicked = rig.clock.frequency_ppb()
+    assert not rig.discipline.hold_if_quiet(rig.now + NS_PER_S // 4)  # 2 intervals: not yet
+    assert rig.discipline.hold_if_quiet(rig.now + NS_PER_S)
+    assert rig.discipline.status()["holding"] and rig.discipline.holdovers == 1
+    held = rig.clock.frequency_ppb()
+    # Closer to cancelling the clock's own -50 ppm than the kicked output (PI keeps its integral
+    # term, which took its share of the kick; linreg keeps the fitted frequency alone).
+    assert abs(held - 50_000.0) <= abs(kicked - 50_000.0)
+    if kind == "linreg":
+        assert held == pytest.approx(50_000.0, abs=5.0)
+    before = rig.true_error()
+    rig.now += 6 * NS_PER_S  # announceReceiptTimeout x 2 s
+    kicked_walk_ns = abs(kicked - 50_000.0) * 6  # what holding the last output would have done
+    assert abs(rig.true_error() - before) < max(kicked_walk_ns / 2, 500)
+    assert not rig.discipline.hold_if_quiet(rig.now)  # once per silence
+    out = rig.ptp_sample()
+    assert out is not None and out.step_ns is None and not rig.discipline.holding

@@ -140,6 +140,10 @@ class Servo(Protocol):
         """Start from this adjustment (a drift file's value) instead of zero."""
         ...
 
+    def hold(self, local_ts_ns: int) -> float:
+        """Samples stopped at local time ``local_ts_ns``: the adjustment to run on until they return."""
+        ...
+
     def status(self) -> ServoStatus:
         """The current state as plain data."""
         ...

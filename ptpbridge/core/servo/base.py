@@ -69,6 +69,16 @@ class ServoBase:
         self._frequency = checked_frequency(ppb, self._max)
         self._seeded()
 
+    def hold(self, local_ts_ns: int) -> float:
+        """Samples stopped (the master went quiet): the frequency to run on until they return.
+
+        The last output may carry a phase correction meant for one or a few
+        intervals; held for seconds it walks the clock off. This base keeps the
+        output; servos that know the clock's own frequency return that.
+        """
+        del local_ts_ns
+        return self._frequency
+
     def status(self) -> ServoStatus:
         t = self._tracker
         return ServoStatus(state=t.state, last_offset_ns=t.last_offset_ns,

@@ -282,6 +282,23 @@ class LinRegServo(ServoBase):
         state = self._tracker.update(raw, offset_ns)
         return ServoOutput(frequency_ppb=self._frequency, step_ns=step, state=state)
 
+    def hold(self, local_ts_ns: int) -> float:
+        """The fitted frequency error cancelled, without the offset correction.
+
+        The phase our output added up to now is booked first (as a sample
+        would), so the fit's points stay right when samples return.
+        """
+        estimate = self._estimate
+        if estimate is None or self._origin is None:
+            return self._frequency
+        x = int(local_ts_ns) - round(estimate.offset_ns) - self._origin
+        elapsed = x - self._last_x
+        if elapsed > 0:
+            self._correction += self._frequency * elapsed / NS_PER_S
+            self._last_x = x
+        self._frequency = clamp_ppb(-estimate.frequency_error_ppb, self._max)
+        return self._frequency
+
     def _account(self, reference_ns: int) -> int:
         """This sample's x; adds the phase our last output produced since the previous one."""
         if self._origin is not None:

@@ -165,6 +165,13 @@ class PiServo(ServoBase):
             self._integral -= i_term
         return ServoState.LOCKED
 
+    def hold(self, local_ts_ns: int) -> float:
+        """The integral term alone: the clock's own error cancelled, no proportional kick."""
+        del local_ts_ns
+        if self._locked_in:
+            self._frequency = self._integral
+        return self._frequency
+
     def reset(self, *, first_step: bool = False) -> None:
         """Start over from two samples, keeping the frequency (as linuxptp's pi_reset)."""
         self._first = None
