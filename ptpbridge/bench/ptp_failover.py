@@ -46,8 +46,11 @@ def failover_once(lab: Any, direction: str, args: argparse.Namespace) -> dict[st
     common: dict[str, Any] = dict(log_sync_interval=args.log_sync_interval,
                                   log_min_delay_req_interval=args.log_sync_interval,
                                   log_announce_interval=args.announce_interval, announce_receipt_timeout=3)
+    # Both grandmasters master-only (nslab's ptp4l role "master" is masterOnly 1): the standby keeps
+    # announcing, so the slave's own announce receipt timeout is the whole switch.
     ours_gm = PtpbridgeGm(lab["gm1"], ptp_config(
-        priority1=BETTER_PRIORITY1 if ours_first else OTHER_PRIORITY1, **common), name=f"gm1-{direction}")
+        priority1=BETTER_PRIORITY1 if ours_first else OTHER_PRIORITY1, master_only=True, **common),
+        name=f"gm1-{direction}")
     theirs_gm = Ptp4l(lab["gm2"], Ptp4lConfig(
         role="master", priority1=OTHER_PRIORITY1 if ours_first else BETTER_PRIORITY1, **common),
         name=f"gm2-{direction}")

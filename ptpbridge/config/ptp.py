@@ -97,6 +97,10 @@ class PtpConfig(StrictModel):
     # ptp4l's slaveOnly: announce clockClass 255 and never become MASTER (clock_class, if
     # given, must then be 255).
     slave_only: bool = False
+    # ptp4l's masterOnly: the port stays MASTER (announcing, sending Sync) even when it hears a
+    # better master, instead of going PASSIVE or SLAVE; a standby grandmaster then needs no
+    # announce receipt timeout of its own before it takes over.
+    master_only: bool = False
     # ptp4l's delayAsymmetry: master-to-slave minus the mean path delay, in ns; positive
     # when the master-to-slave path is the longer one. Moves the offset by -asymmetry.
     delay_asymmetry_ns: int = Field(0, ge=-1_000_000_000, le=1_000_000_000)
@@ -155,6 +159,8 @@ class PtpConfig(StrictModel):
         if self.slave_only and explicit and self.clock_class != CLOCK_CLASS_SLAVE_ONLY:
             raise ValueError(f"slave_only = true announces clock_class {CLOCK_CLASS_SLAVE_ONLY}; "
                              f"clock_class = {self.clock_class} contradicts it (drop it or set 255)")
+        if self.slave_only and self.master_only:
+            raise ValueError("slave_only and master_only exclude each other")
         return self
 
     @property

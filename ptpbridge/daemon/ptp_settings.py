@@ -54,6 +54,7 @@ def clock_config(config: PtpConfig, identity: ClockIdentity, timebase: Timebase)
                                    config.offset_scaled_log_variance),
         domain_number=config.domain,
         slave_only=config.slave_only,
+        master_only=config.master_only,
         time_properties=TimePropertiesDS.from_timebase(timebase, time_source=config.time_source_value),
         # Twice the I/O layer's timeout: the endpoint always reports first (a timestamp or None).
         tx_timestamp_timeout_ns=2 * config.tx_timestamp_timeout_ms * MS,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ptpbridge.core.ptp import ParentChanged, PortConfig, TimePropertiesChanged
 from ptpbridge.core.ptp.counters import DropReason
 from ptpbridge.core.ptp.datasets import TimePropertiesDS
@@ -246,3 +248,20 @@ def test_a_better_master_appearing_restarts_calibration() -> None:
     d.receive(sync(pid(THIRD), 1))
     d.receive(follow_up(pid(THIRD), 1, TAI_BASE + d.now))
     assert d.state() is S.SLAVE
+
+
+def test_master_only_clock_keeps_mastering_when_it_hears_a_better_master() -> None:
+    """ptp4l's masterOnly: a standby grandmaster keeps announcing, so it needs no timeout of its own
+    when the better one stops; without it the port follows the better master (test above)."""
+    d = make_driver(ports=[PC], master_only=True)
+    d.advance_to(TIMEOUT)
+    assert d.state() is S.MASTER
+    for seq in range(4):
+        _foreign(d, 20 + seq, priority1=1, quality=GOOD_QUALITY, steps=0)
+        d.advance(NS)
+    assert d.state() is S.MASTER and d.clock.is_grandmaster
+    since = d.now - 2 * NS
+    assert d.sent_of(MessageType.ANNOUNCE, since) and d.sent_of(MessageType.SYNC, since)
+    with pytest.raises(ValueError, match="exclude"):
+        make_driver(ports=[PC], master_only=True, slave_only=True,
+                    clock_quality=ClockQuality(255, 0xFE, 0xFFFF))

@@ -34,6 +34,12 @@ def test_defaults_filter_and_no_asymmetry(tmp_path: Path) -> None:
     assert port.delay_filter is DelayFilterMode.MEDIAN and port.delay_filter_length == 10
     assert port.outlier_gate.threshold == 5.0
     assert not clock_config(ptp, IDENTITY, Timebase()).slave_only
+    assert not clock_config(ptp, IDENTITY, Timebase()).master_only
+
+
+def test_master_only_reaches_the_core(tmp_path: Path) -> None:
+    ptp = _load(tmp_path, "master_only = true\n").ptp
+    assert ptp is not None and clock_config(ptp, IDENTITY, Timebase()).master_only
 
 
 def test_slave_keys_reach_the_core(tmp_path: Path) -> None:
@@ -55,6 +61,7 @@ def test_slave_keys_reach_the_core(tmp_path: Path) -> None:
     ("delay_filter_length = 0\n", ("delay_filter_length",)),
     ("outlier_threshold = -1\n", ("outlier_threshold",)),
     ("delay_asymmetry_ns = 2000000000\n", ("delay_asymmetry_ns",)),
+    ("slave_only = true\nmaster_only = true\n", ("master_only", "slave_only")),
 ])
 def test_bad_values_name_the_file_and_key(tmp_path: Path, text: str, words: tuple[str, ...]) -> None:
     with pytest.raises(ConfigError) as info:

@@ -164,16 +164,20 @@ def state_decision(
     *,
     ebest_here: bool,
     slave_only: bool,
+    master_only: bool = False,
 ) -> Decision | None:
     """Figure 33 for one port; None means "no decision" (stay as you are).
 
     ``erbest`` is the best qualified Announce on this port, ``ebest`` the best
     over all ports and ``ebest_here`` tells whether it is this port's
     ``erbest``. A port still LISTENING with nothing to compare waits for its
-    announce receipt timeout.
+    announce receipt timeout. A master-only clock (ptp4l's masterOnly) is
+    the grandmaster of its ports whatever they hear.
     """
     if erbest is None and port_state is PortState.LISTENING:
         return None
+    if master_only:
+        return Decision.M1 if d0.grandmaster_quality.clock_class <= CLOCK_CLASS_MASTER_ONLY_MAX else Decision.M2
     if slave_only:
         if ebest is not None and ebest_here:
             return Decision.S1

@@ -310,6 +310,7 @@ class PtpClock(Generic[A]):
                 port.state,
                 ebest_here=port is ebest_port,
                 slave_only=slave_only,
+                master_only=self.config.master_only,
             )
             if decision is not None:
                 decisions.append((port, decision))

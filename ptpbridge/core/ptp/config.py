@@ -84,6 +84,8 @@ class ClockConfig:
     clock_quality: ClockQuality = DEFAULT_CLOCK_QUALITY
     domain_number: int = 0
     slave_only: bool = False
+    # ptp4l's masterOnly: every port MASTER whatever it hears (9.2.2.2's masterOnly, clock-wide here).
+    master_only: bool = False
     major_sdo_id: int = 0
     minor_sdo_id: int = 0
     # What we announce while we are grandmaster (the daemon updates it from
@@ -117,6 +119,8 @@ class ClockConfig:
         _check_range("offset_scaled_log_variance", self.clock_quality.offset_scaled_log_variance, 0, 0xFFFF)
         if self.slave_only and self.clock_quality.clock_class != CLOCK_CLASS_SLAVE_ONLY:
             raise ValueError(f"slave_only needs clockClass {CLOCK_CLASS_SLAVE_ONLY} (7.6.2.5)")
+        if self.slave_only and self.master_only:
+            raise ValueError("slave_only and master_only exclude each other")
         if self.tx_timestamp_timeout_ns <= 0:
             raise ValueError("tx_timestamp_timeout_ns must be positive")
         if self.fault_reset_ns <= 0:
