@@ -19,6 +19,8 @@ import pytest
 
 from ptpbridge.bench.refs_lab import PtpbridgeRefs
 
+from .lab_run import locked_sources
+
 pytestmark = [pytest.mark.netns, pytest.mark.peers]
 
 
@@ -67,18 +69,7 @@ maxpoll = 0
     servers = [Chronyd.server(h, stratum=1, name=f"chronyd-{h.name}") for h in (h1, h3, h4)]
     ours = PtpbridgeRefs(h2, config, name="ours")
     with hosts_file(h2.netns, names):
-        try:
-            for server in servers:
-                server.start()
-            for server in servers:
-                server.wait_ready()
-            ours.start()
-            ours.wait_for_state("locked", timeout=40)
-            rows = {r["address"]: r for r in ours.sources()}
-        finally:
-            ours.stop()
-            for server in servers:
-                server.stop()
+        rows = locked_sources(ours, servers)
     print(rows)
     assert set(rows) == {h1.ipv4, h3.ipv4, h4.ipv4}, rows
     assert rows[h1.ipv4]["kind"] == "server"

@@ -12,6 +12,8 @@ import pytest
 
 from ptpbridge.bench.refs_lab import PtpbridgeRefs
 
+from .lab_run import locked_sources
+
 pytestmark = [pytest.mark.netns, pytest.mark.peers]
 
 SECRET = "HEX:" + "5a" * 32
@@ -48,18 +50,7 @@ maxpoll = 0
     keyed = Chronyd.server(h1, stratum=1, keys={1: ("SHA256", SECRET)}, name="keyed")
     plain = Chronyd.server(h3, stratum=1, name="plain")
     ours = PtpbridgeRefs(h2, config, name="ours")
-    try:
-        keyed.start()
-        plain.start()
-        keyed.wait_ready()
-        plain.wait_ready()
-        ours.start()
-        ours.wait_for_state("locked", timeout=40)
-        rows = {r["address"]: r for r in ours.sources()}
-    finally:
-        ours.stop()
-        plain.stop()
-        keyed.stop()
+    rows = locked_sources(ours, [keyed, plain])
     print(rows)
     assert rows[h1.ipv4]["kind"] == "server" and rows[h3.ipv4]["kind"] == "pool"
     assert {rows[h1.ipv4]["symbol"], rows[h3.ipv4]["symbol"]} == {"*", "+"}
