@@ -168,3 +168,26 @@ def test_a_spike_is_left_out_and_counted() -> None:
     rig.tick(bias_ns=100_000)  # one Sync held back 100 us on the way
     assert servo.status().rejected == rejected + 1
     assert abs(rig.true_error() - before) < 50
+
+
+def test_holdover_runs_on_the_surest_frequency_not_the_steering_window() -> None:
+    """The lab's noise: white microseconds plus a path that switches between levels (a Sync
+    that rides another packet arrives 6 us early for a while).  The steering window shrinks
+    after each switch; a holdover on its slope walked microseconds in a few seconds."""
+    steering_errors, held_errors = [], []
+    for seed in range(20):
+        rng = random.Random(seed)
+        servo = LinRegServo(500_000, sync_interval_s=0.125)
+        rig = Rig(servo, offset_ns=1_000_000, error_ppb=50_000, interval_ns=NS_PER_S // 8)
+        bias = 0
+        for _ in range(8 * 25):
+            if rng.random() < 1 / 16:
+                bias = rng.choice([0, -6_000, 3_000])
+            rig.tick(round(bias + rng.gauss(0, 2_000)))
+        estimate = servo.estimate
+        assert estimate is not None
+        steering_errors.append(abs(estimate.frequency_error_ppb - 50_000))
+        held = servo.hold(rig.clock.from_system_ns(rig.now))
+        held_errors.append(abs(held + 50_000))
+    assert sum(held_errors) < 0.4 * sum(steering_errors)
+    assert max(held_errors) < 600  # ppb: 3 us over a 5 s holdover at worst

@@ -202,6 +202,30 @@ def _best(windows: list[_Window]) -> _Window | None:
     return max((w for w in judged if w.noise_estimate <= least * _ERR_EQUAL), key=lambda w: w.size)
 
 
+def _surest_slope(windows: list[_Window]) -> float | None:
+    """The slope of the judged window whose frequency estimate has the smallest standard error.
+
+    Why not the steering window: that one is chosen for predicting the next
+    offset, so under microseconds of noise it is often 2-4 s long, and its
+    slope is off by tenths of a ppm: microseconds within a holdover of a few
+    seconds (seen across a grandmaster failover).  A slope's standard error is
+    the window's noise over the spread of its times, so long windows win
+    under white noise; a window a frequency change has left behind implies
+    more noise and loses.
+    """
+    best: tuple[float, float] | None = None
+    for w in windows:
+        if w.slope is None or w.err_updates < _ERR_INITIAL_UPDATES or w.size < _MIN_POINTS:
+            continue
+        spread = w.sxx - w.sx * w.sx / w.size  # sum of (x - mean x)^2, ns^2
+        if spread <= 0:
+            continue
+        standard_error = w.noise_estimate / math.sqrt(spread)
+        if best is None or standard_error < best[0]:
+            best = (standard_error, w.slope)
+    return None if best is None else best[1]
+
+
 class LinRegServo(ServoBase):
     """Adaptive-window linear regression servo (see the module notes)."""
 
@@ -296,7 +320,9 @@ class LinRegServo(ServoBase):
         if elapsed > 0:
             self._correction += self._frequency * elapsed / NS_PER_S
             self._last_x = x
-        self._frequency = clamp_ppb(-estimate.frequency_error_ppb, self._max)
+        surest = _surest_slope(self._windows)
+        error_ppb = estimate.frequency_error_ppb if surest is None else surest * NS_PER_S
+        self._frequency = clamp_ppb(-error_ppb, self._max)
         return self._frequency
 
     def _account(self, reference_ns: int) -> int:
