@@ -228,12 +228,15 @@ class ClockDiscipline:
     def _feed(self, offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
         self._last_sample_mono = self._monotonic_ns()
         self.holding = False
-        if log.isEnabledFor(logging.DEBUG):
+        debug = log.isEnabledFor(logging.DEBUG)
+        true_te = self.served.true_time_error_ns(self.timebase) if debug else None
+        out = self.servo.sample(offset_ns, local_ts_ns)
+        if debug:
             # One line a sample, like ptp4l's per-sample output; with a simulated clock the true
             # error beside the measured offset is the measurement's own error.
-            log.debug("sample %+d ns at %d from %s; true time error %s ns", offset_ns, local_ts_ns, source,
-                      self.served.true_time_error_ns(self.timebase))
-        out = self.servo.sample(offset_ns, local_ts_ns)
+            log.debug("sample %+d ns at %d from %s; true time error %s ns; servo %s, %+.1f ppb, window %s",
+                      offset_ns, local_ts_ns, source, true_te, out.state.value, out.frequency_ppb,
+                      getattr(self.servo, "window_points", "-"))
         self.last_source = source
         clock = self.served.clock
         try:
