@@ -5,10 +5,13 @@ The `two-gm` lab: gm1 runs our grandmaster (a zero-error simulated PHC),
 gm2 a ptp4l grandmaster on the shared CLOCK_REALTIME, c1 our slave
 (`examples/lab-slave.toml`) and c2 a guarded ptp4l slave of the same
 masters. One of the two grandmasters is the better (priority1 100 against
-128); once our slave is settled on it, it is stopped. Reported per
-direction: how long our slave took to take the other grandmaster as its
-own (the limit is announceReceiptTimeout x announce interval + 1 s), our
-TRUE time error (status, every 50 ms) before the stop, and its maximum from
+128); once our slave has been settled on it for a while
+(`--failover-settle`, 20 s: a failure strikes a slave in its steady state,
+and the frequency its holdover runs on is only as good as the seconds of
+offsets behind it: about 0.25 ppm from 6 s of this lab's noise), it is
+stopped. Reported per direction: how long our slave took to take the
+other grandmaster as its own (the limit is announceReceiptTimeout x
+announce interval + 1 s), our TRUE time error (status, every 50 ms) before the stop, and its maximum from
 the stop until 5 s after the switch, whether the servo stepped or was
 reset, and the ptp4l slave's largest |offset| in the same window (its own
 estimate, which cannot see the asymmetry we are measured with).
@@ -66,7 +69,7 @@ def failover_once(lab: Any, direction: str, args: argparse.Namespace) -> dict[st
         slave.start()
         ptp4l_slave.start()
         slave.wait_for_port_state("SLAVE", timeout=40)
-        time.sleep(args.settle)
+        time.sleep(args.failover_settle)
         first_id = ours_id if ours_first else None
         gm_now = slave.ptp()["grandmaster"]["identity"]
         if first_id is not None and gm_now != first_id or first_id is None and gm_now == ours_id:
@@ -152,13 +155,14 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
              f"{'ptp4l max':>9}  verdict"]
     for direction, r in results.items():
         ok = (r["switch_s"] is not None and r["switch_s"] <= r["switch_limit_s"]
-              and r["after_max_ns"] < TE_LIMIT_NS and r["steps"] == 0)
+              and max(r["before_max_ns"], r["after_max_ns"]) < TE_LIMIT_NS and r["steps"] == 0)
         switch = "never" if r["switch_s"] is None else f"{r['switch_s']:.2f}"
         lines.append(f"{direction:<14} {switch:>8} {r['switch_limit_s']:>7.2f} {_us(r['before_rms_ns']):>13} "
                      f"{_us(r['before_max_ns']):>10} {_us(r['after_max_ns']):>12} {r['after_max_at_s']:>5.1f} "
                      f"{_us(r['before_mean_ns']):>11} {_us(r['end_mean_ns']):>8} "
                      f"{r['steps']:>5} {r['resets']:>6} {_us(r['ptp4l_max_ns']):>9}  "
-                     f"{'ok' if ok else 'FAIL'} (|TE| < {TE_LIMIT_NS // 1000} us, switch within limit, no step)")
+                     f"{'ok' if ok else 'FAIL'} (|TE| < {TE_LIMIT_NS // 1000} us before and after, switch within limit, "
+                     f"no step)")
     lines.append("One-way delays (median us, Sync master->slave / Delay_Req slave->master) under the first "
                  "grandmaster -> under the second:")
     for direction, r in results.items():

@@ -297,6 +297,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: the two-gm failover runs (both directions), switch time and max |TE|")
     parser.add_argument("--log-sync-interval", type=int, default=-3,
                         help="failover runs: logSyncInterval of both grandmasters (default -3, 8 Sync/s)")
+    parser.add_argument("--failover-settle", type=float, default=20.0,
+                        help="failover runs: seconds in SLAVE before the sampling and the stop (default 20: a "
+                             "grandmaster fails under a settled slave, whose frequency estimate carries the holdover)")
     parser.add_argument("--before-seconds", type=float, default=3.0,
                         help="failover runs: true time error sampled this long before the stop (default 3)")
 
