@@ -62,7 +62,10 @@ HANDOVER_SAMPLES = 3
 HANDOVER_AGREE_NS = 20_000
 # After a parent change an E2E port's path delay restarts from one measurement; its first
 # offsets wait for this many (the servo holds its frequency meanwhile, discipline.hold_if_quiet).
-HANDOVER_SETTLE_DELAYS = 4
+# Two: the filter's median of two is their minimum, and a software stamp's outliers are late
+# ones; each more costs a Delay_Req interval on average before the port is SLAVE again, and
+# the switch has a deadline (announceReceiptTimeout x interval + 1 s).
+HANDOVER_SETTLE_DELAYS = 2
 
 
 @dataclass

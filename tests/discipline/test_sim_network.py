@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import pytest
 
 from ptpbridge.config.discipline import DisciplineConfig
-from ptpbridge.core.ptp import ClockConfig, PortConfig
-from ptpbridge.core.servo import SERVO_KINDS, ServoState
+from ptpbridge.core.ptp import ClockConfig, PathDelaySample, PortConfig
+from ptpbridge.core.servo import SERVO_KINDS, ServoOutput, ServoState
 from ptpbridge.daemon.clock_source import ServedClock
 from ptpbridge.daemon.discipline import ClockDiscipline
-from ptpbridge.daemon.ptp_slave import SlaveGlue
+from ptpbridge.daemon.ptp_slave import HANDOVER_SETTLE_DELAYS, SlaveGlue
 from ptpbridge.sim import LinkModel, Simulation, SimNode
 from ptpbridge.timebase import NS_PER_S, Timebase, Timescale
 from ptpbridge.wire.ptp.constants import PortState
@@ -118,11 +118,28 @@ def test_servo_converges_and_carries_on_through_failover(kind: str, seed: int) -
 
     # The better grandmaster goes away: BMCA moves the slave to gm2, the servo carries on.
     stopped = net.sim.now
-    skipped = net.glue.ports[1].skipped
+    # How many of the new parent's path delays had come in when its first offset reached the servo.
+    delays_from_gm2: list[int] = [0]
+    at_first_offset: list[int] = []
+    gm2 = str(cid(2))
+
+    def count_delays(_node: SimNode, action: object) -> None:
+        if isinstance(action, PathDelaySample) and (net.glue.parent or "").startswith(gm2):
+            delays_from_gm2[0] += 1
+
+    submit = net.discipline.submit_sample
+
+    def watch_submit(offset_ns: int, local_ts_ns: int, source: str) -> ServoOutput | None:
+        if gm2 in source and not at_first_offset:
+            at_first_offset.append(delays_from_gm2[0])
+        return submit(offset_ns, local_ts_ns, source)
+
+    net.slave.on_action.append(count_delays)
+    net.discipline.submit_sample = watch_submit  # type: ignore[method-assign]
     net.gm1.stop()
     during = net.run(budget + 5)
-    # The new parent's first offsets waited for its path delay (the filter restarts with it).
-    assert net.glue.ports[1].skipped - skipped >= 1
+    # The delay filter restarts with the parent: its first offsets waited for fresh delays.
+    assert at_first_offset and at_first_offset[0] >= HANDOVER_SETTLE_DELAYS
     assert net.glue.parent is not None and net.glue.parent.startswith(str(cid(2)))
     assert net.slave.ptp.port(1).state is PortState.SLAVE
     assert net.discipline.steps == 1  # no step: the grandmasters agree
