@@ -151,6 +151,13 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+_BEFORE_DEPARTURE = "  basic: transmit timestamp before departure (us)"
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
 def _ratio(ours: float | None, theirs: float | None) -> str:
     if ours is None or theirs is None or not theirs or math.isnan(ours) or math.isnan(theirs):
         return "-"
@@ -166,6 +173,7 @@ def table(results: dict[str, Any], workers: int) -> str:
         return e[key] / 1000 if key in e else None
 
     rows: list[tuple[str, float | None, float | None, int]] = []
+    no_ratio: set[str] = set()  # rows whose ratio means nothing (a signed difference)
     if "rate" in ours:
         rows.append(("max rate, <= 0.1% loss (req/s)", ours["rate"]["best_rate"], peer["rate"]["best_rate"], 0))
     if "basic" in ours:
@@ -176,7 +184,14 @@ def table(results: dict[str, Any], workers: int) -> str:
              err(peer, "interleaved", "mean_ns"), 1),
             ("TX timestamp error, interleaved: std (us)", err(ours, "interleaved", "std_ns"),
              err(peer, "interleaved", "std_ns"), 1),
+            # The interleaved error is the wire alone (kernel TX stamp to the generator's RX stamp);
+            # what a basic reply adds to it is how far its transmit timestamp falls before the packet
+            # leaves: a basic client takes half of it as offset, with the path's own asymmetry.
+            (_BEFORE_DEPARTURE,
+             _difference(err(ours, "basic", "mean_ns"), err(ours, "interleaved", "mean_ns")),
+             _difference(err(peer, "basic", "mean_ns"), err(peer, "interleaved", "mean_ns")), 1),
         ]
+        no_ratio.add(_BEFORE_DEPARTURE)
     if "client" in ours:
         a, b = ours["client"], peer["client"]
         for mode in ("basic", "xleave"):
@@ -190,7 +205,8 @@ def table(results: dict[str, Any], workers: int) -> str:
              f"ptpbridge with {workers} worker(s), chronyd -x local stratum 1",
              f"{'':<{width}}  {'ptpbridge':>11}  {'chronyd':>11}  {'ours/chronyd':>12}"]
     for label, x, y, digits in rows:
-        lines.append(f"{label:<{width}}  {_fmt(x, digits):>11}  {_fmt(y, digits):>11}  {_ratio(x, y):>12}")
+        ratio = "-" if label in no_ratio else _ratio(x, y)
+        lines.append(f"{label:<{width}}  {_fmt(x, digits):>11}  {_fmt(y, digits):>11}  {ratio:>12}")
     for name in SERVERS:
         r = results[name]
         notes = []
