@@ -11,8 +11,9 @@ and the frequency its holdover runs on is only as good as the seconds of
 offsets behind it: about 0.25 ppm from 6 s of this lab's noise), it is
 stopped. Reported per direction: how long our slave took to take the
 other grandmaster as its own (the limit is announceReceiptTimeout x
-announce interval + 1 s), our TRUE time error (status, every 50 ms) before the stop, and its maximum from
-the stop until 5 s after the switch, whether the servo stepped or was
+announce interval + 1 s), our TRUE time error (status, every 50 ms)
+before the stop and its maximum from the stop until 5 s after the switch
+(the verdict wants both under 10 us), whether the servo stepped or was
 reset, and the ptp4l slave's largest |offset| in the same window (its own
 estimate, which cannot see the asymmetry we are measured with).
 """

@@ -149,8 +149,8 @@ class SlaveGlue:
             stats.intervals.clear()
         if had_parent and self.active:
             self._handover = []
-            # A median of one or two fresh delays can be off by the path's whole jitter (tens of
-            # us in a software-stamped lab, 10.7 us of true error seen right after a failover).
+            # The first fresh delay alone can be off by the path's whole jitter (tens of us in a
+            # software-stamped lab; 10.7 us of true error seen right after a failover).
             for number in self.ports:
                 if self.clock.port(number).config.delay_mechanism is DelayMechanism.E2E:
                     self._settle[number] = HANDOVER_SETTLE_DELAYS
