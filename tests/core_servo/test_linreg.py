@@ -191,3 +191,24 @@ def test_holdover_runs_on_the_surest_frequency_not_the_steering_window() -> None
         held_errors.append(abs(held + 50_000))
     assert sum(held_errors) < 0.4 * sum(steering_errors)
     assert max(held_errors) < 600  # ppb: 3 us over a 5 s holdover at worst
+
+
+def test_a_spike_at_start_up_does_not_hand_the_clock_to_a_short_window() -> None:
+    """Seconds after the first step the 4- and 8-point windows are judged on a handful of
+    predictions; one 17 us spike (a late software stamp) then made a 4-point fit look best, and
+    its slope moved the clock by 18 us in the lab.  Until a window of _TRUSTED_POINTS is
+    judged, every point so far is the line."""
+    worst_ns, shortest = 0, 1 << 30
+    for seed in range(20):
+        for spike_at in range(12, 17):
+            rng = random.Random(seed)
+            servo = LinRegServo(500_000, sync_interval_s=0.125)
+            rig = Rig(servo, offset_ns=1_300_000, error_ppb=50_000, interval_ns=NS_PER_S // 8)
+            for i in range(8 * 6):
+                rig.tick(round(rng.gauss(0, 2_500) - (17_000 if i == spike_at else 0)))
+                if i >= FIRST_FIT_POINTS:
+                    shortest = min(shortest, servo.window_points)
+                if i >= spike_at:
+                    worst_ns = max(worst_ns, abs(rig.true_error()))
+    assert shortest >= FIRST_FIT_POINTS
+    assert worst_ns < 7_500  # 6.0 us here; 8.9 us when a 4-point window could take over

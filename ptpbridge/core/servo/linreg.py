@@ -179,7 +179,10 @@ def _best(windows: list[_Window]) -> _Window | None:
     """The largest judged window whose implied noise is within _ERR_EQUAL of the smallest.
 
     A window is judged once it has predicted _ERR_INITIAL_UPDATES points;
-    until any has, the largest fitted one (every point so far) is used.  Each window's
+    until one of at least _TRUSTED_POINTS has, the largest fitted one (every
+    point so far) is used: a 4-point window judged on ten predictions, one
+    of them a spike the larger window's average took in full, looked best
+    and moved a lab clock by 18 us.  Each window's
     prediction error is first divided by what white noise alone would give
     it (short fits extrapolate worse), so under white noise every window
     implies the same noise and the longest wins; only a real change of
@@ -192,12 +195,12 @@ def _best(windows: list[_Window]) -> _Window | None:
     if not fitted:
         return None
     judged = [w for w in fitted if w.err_updates >= _ERR_INITIAL_UPDATES]
-    if not judged:
-        return max(fitted, key=lambda w: w.size)
     # The reference figure comes from windows long enough for their errors to be
     # trusted: a 4- or 8-point fit whose error happened to look low must not
     # pull the choice down to itself (one such fit moves the clock by ppm).
-    trusted = [w for w in judged if w.size >= _TRUSTED_POINTS] or judged
+    trusted = [w for w in judged if w.size >= _TRUSTED_POINTS]
+    if not trusted:
+        return max(fitted, key=lambda w: w.size)
     least = min(w.noise_estimate for w in trusted)
     return max((w for w in judged if w.noise_estimate <= least * _ERR_EQUAL), key=lambda w: w.size)
 
