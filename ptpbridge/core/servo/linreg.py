@@ -111,9 +111,13 @@ class _Window:
         self.sxx += sign * x * x
         self.sxp += sign * x * p
 
+    def spread(self) -> int:
+        """n times the sum of (x - mean x)^2: exact, whatever the size of the x."""
+        return self.size * self.sxx - self.sx * self.sx
+
     def fit(self) -> None:
         n = self.size
-        spread = n * self.sxx - self.sx * self.sx
+        spread = self.spread()
         if spread <= 0:  # every x equal: no line (cannot happen with rising local times)
             self.slope = None
             return
@@ -218,12 +222,10 @@ def _surest_slope(windows: list[_Window]) -> float | None:
     """
     best: tuple[float, float] | None = None
     for w in windows:
-        if w.slope is None or w.err_updates < _ERR_INITIAL_UPDATES or w.size < _MIN_POINTS:
+        if w.slope is None or w.err_updates < _ERR_INITIAL_UPDATES:
             continue
-        spread = w.sxx - w.sx * w.sx / w.size  # sum of (x - mean x)^2, ns^2
-        if spread <= 0:
-            continue
-        standard_error = w.noise_estimate / math.sqrt(spread)
+        # A fitted window's spread is positive (fit() leaves the slope None otherwise).
+        standard_error = w.noise_estimate / math.sqrt(w.spread() / w.size)
         if best is None or standard_error < best[0]:
             best = (standard_error, w.slope)
     return None if best is None else best[1]
@@ -318,11 +320,7 @@ class LinRegServo(ServoBase):
         estimate = self._estimate
         if estimate is None or self._origin is None:
             return self._frequency
-        x = int(local_ts_ns) - round(estimate.offset_ns) - self._origin
-        elapsed = x - self._last_x
-        if elapsed > 0:
-            self._correction += self._frequency * elapsed / NS_PER_S
-            self._last_x = x
+        self._book_until(int(local_ts_ns) - round(estimate.offset_ns) - self._origin)
         surest = _surest_slope(self._windows)
         error_ppb = estimate.frequency_error_ppb if surest is None else surest * NS_PER_S
         self._frequency = clamp_ppb(-error_ppb, self._max)
@@ -332,16 +330,23 @@ class LinRegServo(ServoBase):
         """This sample's x; adds the phase our last output produced since the previous one."""
         if self._origin is not None:
             x = reference_ns - self._origin
-            elapsed = x - self._last_x
-            if elapsed > 0:
-                self._correction += self._frequency * elapsed / NS_PER_S
-                self._last_x = x
+            if self._book_until(x):
                 return x
             self._forget()  # out of order or repeated: this sample opens a fresh window
         self._origin = reference_ns
         self._last_x = 0
         self._correction = 0.0
         return 0
+
+    def _book_until(self, x: int) -> bool:
+        """Adds the phase the output in force produced from the last point's x to ``x``;
+        False (nothing booked) if ``x`` is not later."""
+        elapsed = x - self._last_x
+        if elapsed <= 0:
+            return False
+        self._correction += self._frequency * elapsed / NS_PER_S
+        self._last_x = x
+        return True
 
     def _add_point(self, x: int, p: int) -> None:
         for w in self._windows:
