@@ -10,8 +10,9 @@ this module sits between them in the daemon, so neither knows the other:
 * a step invalidates the measurements in flight (t1/t2 from before the step
   paired with t3/t4 after it), so the port's delay state is dropped and no
   sample is fed until fresh delay measurements came in;
-* a new parent's first offsets wait for a few path delays (the delay filter
-  restarts with the parent; the servo holds its frequency meanwhile);
+* a new parent's first offsets wait for HANDOVER_SETTLE_DELAYS fresh path
+  delays (the delay filter restarts with the parent); no sample reaches the
+  servo meanwhile, and after a silent master it is holding already;
 * a new parent does not restart the servo when the masters agree: the
   servo carries on (its frequency and its window of offsets stay valid, and
   a fresh estimate from a handful of noisy samples would move the frequency
@@ -61,8 +62,7 @@ _INTERVALS = 9
 HANDOVER_SAMPLES = 3
 HANDOVER_AGREE_NS = 20_000
 # After a parent change an E2E port's path delay restarts from one measurement; its first
-# offsets wait for this many (the servo holds its frequency meanwhile, discipline.hold_if_quiet).
-# Two: the filter's median of two is their minimum, and a software stamp's outliers are late
+# offsets wait for this many. Two: the filter's median of two is their minimum, and a software stamp's outliers are late
 # ones; each more costs a Delay_Req interval on average before the port is SLAVE again, and
 # the switch has a deadline (announceReceiptTimeout x interval + 1 s).
 HANDOVER_SETTLE_DELAYS = 2
